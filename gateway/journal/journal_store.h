@@ -1,0 +1,111 @@
+#ifndef STOPFRAME_GATEWAY_JOURNAL_JOURNAL_STORE_H_
+#define STOPFRAME_GATEWAY_JOURNAL_JOURNAL_STORE_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+
+struct sqlite3;
+
+namespace stopframe::journal {
+
+// What a caller supplies to create an entry.
+struct NewEntry {
+  std::string title;
+  std::string content;
+  std::optional<std::string> mood;
+  std::optional<std::string> location;
+  std::optional<std::string> weather;
+  bool is_private = false;
+  bool is_favorite = false;
+  std::vector<std::string> tags;  // tag names; created on first use
+  // The day the entry is about, YYYY-MM-DD. Empty means today (UTC).
+  std::string entry_date;
+};
+
+struct Entry {
+  int64_t id = 0;
+  std::string title;
+  std::string content;
+  std::optional<std::string> mood;
+  std::optional<std::string> location;
+  std::optional<std::string> weather;
+  bool is_private = false;
+  bool is_favorite = false;
+  std::vector<std::string> tags;  // sorted by name
+  std::string entry_date;         // YYYY-MM-DD
+  int word_count = 0;
+  std::string created_at;         // ISO 8601 UTC
+  std::string updated_at;         // ISO 8601 UTC
+};
+
+struct ListEntriesQuery {
+  std::optional<int> year;
+  int64_t after_id = 0;  // cursor: return entries with id > after_id
+  int limit = 50;        // 1..200
+};
+
+struct NamedCount {
+  std::string name;
+  int count = 0;
+};
+
+struct Highlight {
+  std::string title;  // "A private entry" for private entries
+  std::string date;
+  int words = 0;
+};
+
+// A year of journaling, computed in SQL over indexed columns.
+struct YearStats {
+  int year = 0;
+  int64_t entries = 0;
+  int64_t words = 0;
+  int64_t tags = 0;                        // distinct tags used that year
+  std::array<int, 12> entries_per_month{};  // index 0 = January
+  std::vector<NamedCount> top_tags;         // at most 5, most used first
+  std::vector<NamedCount> moods;            // at most 6, most used first
+  int longest_streak_days = 0;
+  std::optional<Highlight> longest_entry;
+  std::optional<Highlight> shortest_entry;
+  std::vector<std::string> favorite_titles;  // non-private only, at most 5
+};
+
+// The journal, stored in one SQLite file.
+// Owned by the gateway; one instance per process.
+// Thread-safe: every method may be called from any thread (one connection,
+// serialized by mu_); each method is one transaction.
+class JournalStore {
+ public:
+  // Opens or creates the database at `path` (parent directory created 0700,
+  // file created 0600). WAL mode, foreign keys on, busy timeout 5 s.
+  static absl::StatusOr<std::unique_ptr<JournalStore>> Open(
+      const std::string& path);
+  ~JournalStore();
+  JournalStore(const JournalStore&) = delete;
+  JournalStore& operator=(const JournalStore&) = delete;
+
+  // INVALID_ARGUMENT for an empty title, an entry_date that is not a real
+  // YYYY-MM-DD date, or fields longer than the documented limits.
+  absl::StatusOr<Entry> CreateEntry(const NewEntry& entry);
+  absl::StatusOr<std::vector<Entry>> ListEntries(const ListEntriesQuery& query);
+  absl::StatusOr<YearStats> ComputeYearStats(int year);
+
+ private:
+  explicit JournalStore(sqlite3* db);
+
+  absl::Mutex mu_;
+  sqlite3* db_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace stopframe::journal
+
+#endif  // STOPFRAME_GATEWAY_JOURNAL_JOURNAL_STORE_H_

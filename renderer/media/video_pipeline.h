@@ -1,0 +1,67 @@
+#ifndef STOPFRAME_RENDERER_MEDIA_VIDEO_PIPELINE_H_
+#define STOPFRAME_RENDERER_MEDIA_VIDEO_PIPELINE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "renderer/media/wrapped_content.h"
+
+namespace stopframe::media {
+
+// Validated encode settings. ValidateVideoSpec() fills defaults and checks bounds.
+struct VideoSpec {
+  int width = 1280;
+  int height = 720;
+  int fps = 30;
+  double seconds_per_slide = 3.0;
+  std::string preset = "veryfast";  // any libx264 preset name
+  int crf = 23;
+  std::string font_dir = "/usr/share/fonts/truetype/dejavu";
+};
+
+// Replaces zero/empty fields with the defaults above and checks the bounds
+// documented in renderer.proto. INVALID_ARGUMENT names the offending field.
+absl::StatusOr<VideoSpec> ValidateVideoSpec(VideoSpec spec);
+
+struct RenderProgress {
+  int64_t frames_done = 0;
+  int64_t frames_total = 0;
+  const char* stage = "";  // "drawing", "encoding", "finishing"
+};
+
+struct RenderSummary {
+  int64_t frames = 0;
+  double duration_seconds = 0;
+  int64_t bytes = 0;
+  std::string encoder;  // e.g. "libx264 veryfast crf 23"
+};
+
+// Callbacks are invoked on the calling thread.
+struct RenderCallbacks {
+  // Receives the fragmented MP4 bytes in order. A non-OK status aborts the
+  // render and is returned from RenderWrappedVideo.
+  std::function<absl::Status(absl::Span<const uint8_t>)> on_bytes;
+  // Called at most every ~50 ms of render time and once at the end.
+  std::function<void(const RenderProgress&)> on_progress;
+};
+
+// The number of frames RenderWrappedVideo produces for this content and spec.
+int64_t CountFrames(const WrappedContent& content, const VideoSpec& spec);
+
+// Draws the slides and encodes them as H.264 (libx264, yuv420p) in a
+// fragmented MP4 streamed through callbacks.on_bytes; nothing touches disk.
+// Checks `cancelled` before every frame and returns CANCELLED within one
+// frame of it becoming true, after freeing every codec resource.
+// Thread-safe: independent calls may run concurrently on different threads.
+absl::StatusOr<RenderSummary> RenderWrappedVideo(
+    const WrappedContent& content, const VideoSpec& spec,
+    const std::atomic<bool>& cancelled, const RenderCallbacks& callbacks);
+
+}  // namespace stopframe::media
+
+#endif  // STOPFRAME_RENDERER_MEDIA_VIDEO_PIPELINE_H_
