@@ -43,8 +43,8 @@ struct Entry {
   std::vector<std::string> tags;  // sorted by name
   std::string entry_date;         // YYYY-MM-DD
   int word_count = 0;
-  std::string created_at;         // ISO 8601 UTC
-  std::string updated_at;         // ISO 8601 UTC
+  std::string created_at;  // ISO 8601 UTC
+  std::string updated_at;  // ISO 8601 UTC
 };
 
 struct ListEntriesQuery {
@@ -69,7 +69,7 @@ struct YearStats {
   int year = 0;
   int64_t entries = 0;
   int64_t words = 0;
-  int64_t tags = 0;                        // distinct tags used that year
+  int64_t tags = 0;                         // distinct tags used that year
   std::array<int, 12> entries_per_month{};  // index 0 = January
   std::vector<NamedCount> top_tags;         // at most 5, most used first
   std::vector<NamedCount> moods;            // at most 6, most used first
@@ -77,6 +77,15 @@ struct YearStats {
   std::optional<Highlight> longest_entry;
   std::optional<Highlight> shortest_entry;
   std::vector<std::string> favorite_titles;  // non-private only, at most 5
+};
+
+// How the store's own connection is configured; for diagnostics and tests
+// (some of these are per connection and cannot be observed from outside).
+struct ConnectionSettings {
+  std::string journal_mode;  // "wal"
+  bool foreign_keys = false;
+  int busy_timeout_ms = 0;
+  int64_t schema_version = 0;  // PRAGMA user_version
 };
 
 // The journal, stored in one SQLite file.
@@ -98,6 +107,7 @@ class JournalStore {
   absl::StatusOr<Entry> CreateEntry(const NewEntry& entry);
   absl::StatusOr<std::vector<Entry>> ListEntries(const ListEntriesQuery& query);
   absl::StatusOr<YearStats> ComputeYearStats(int year);
+  absl::StatusOr<ConnectionSettings> GetConnectionSettings();
 
  private:
   explicit JournalStore(sqlite3* db);

@@ -1,0 +1,111 @@
+#include "gateway/gateway_app.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <memory>
+#include <thread>
+
+#include "gateway/journal/journal_store.h"
+#include "gateway/line_splitter.h"
+#include "gateway/log.h"
+#include "gateway/mcp_server.h"
+#include "gateway/read_loop.h"
+#include "gateway/renderer_client.h"
+#include "gateway/renderer_process.h"
+#include "gateway/stdout_writer.h"
+#include "gateway/tools/journal_tools.h"
+#include "gateway/tools/wrapped_video_tool.h"
+#include "gateway/video_store.h"
+
+namespace stopframe::gateway {
+
+std::string DefaultDatabasePath() {
+  const char* xdg = getenv("XDG_DATA_HOME");
+  std::string base;
+  if (xdg != nullptr && xdg[0] == '/') {
+    base = xdg;
+  } else {
+    const char* home = getenv("HOME");
+    base = std::string(home ? home : "/tmp") + "/.local/share";
+  }
+  return base + "/stopframe/journal.db";
+}
+
+int RunGateway(const GatewayOptions& options) {
+  // Stop signals arrive through a signalfd the reader polls; block them in
+  // every thread (threads inherit this mask; the renderer child resets it).
+  signal(SIGPIPE, SIG_IGN);
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  int signal_fd = signalfd(-1, &stop_signals, SFD_CLOEXEC);
+
+  const std::string db_path =
+      options.db_path.empty() ? DefaultDatabasePath() : options.db_path;
+  auto journal = journal::JournalStore::Open(db_path);
+  if (!journal.ok()) {
+    Log("cannot open the journal %s: %s", db_path, journal.status().ToString());
+    return 1;
+  }
+  std::string videos_dir = options.videos_dir;
+  if (videos_dir.empty()) {
+    videos_dir = db_path.substr(0, db_path.rfind('/') + 1) + "videos";
+  }
+  auto videos = VideoStore::Open(videos_dir);
+  if (!videos.ok()) {
+    Log("cannot open the videos directory: %s", videos.status().ToString());
+    return 1;
+  }
+
+  std::unique_ptr<RendererProcess> embedded;
+  std::string target = options.renderer_target;
+  if (target.empty()) {
+    auto spawned = RendererProcess::Spawn(
+        options.renderer_binary.empty() ? DefaultRendererBinary()
+                                        : options.renderer_binary,
+        absl::Seconds(15));
+    if (!spawned.ok()) {
+      Log("%s", spawned.status().ToString());
+      return 1;
+    }
+    embedded = *std::move(spawned);
+    target = embedded->target();
+  }
+  RendererClient renderer(MakeRendererChannel(target));
+
+  ToolRegistry tools;
+  tools.Add(MakeCreateEntryTool(journal->get()));
+  tools.Add(MakeListEntriesTool(journal->get()));
+  tools.Add(std::make_unique<WrappedVideoTool>(
+      journal->get(), &renderer, videos->get(), options.display_name));
+
+  {
+    StdoutWriter out(STDOUT_FILENO);
+    McpServer server(McpServerOptions{}, &tools, &out);
+    LineSplitter splitter(
+        options.max_line_bytes,
+        {.on_line = [&](std::string_view line) { server.HandleLine(line); },
+         .on_oversized =
+             [&](size_t limit) { server.HandleOversizedLine(limit); }});
+
+    ReadLoopEnd end = ReadLoopEnd::kEndOfInput;
+    std::thread reader([&] { end = RunReadLoop(STDIN_FILENO, signal_fd, splitter); });
+    reader.join();
+    Log("%s: shutting down",
+        end == ReadLoopEnd::kEndOfInput      ? "stdin closed"
+        : end == ReadLoopEnd::kStopRequested ? "stop signal"
+                                             : "stdin read error");
+    server.Shutdown(options.shutdown_timeout);
+  }  // joins workers, then flushes stdout
+  if (embedded) embedded->Stop(absl::Seconds(3));
+  if (signal_fd >= 0) close(signal_fd);
+  return 0;
+}
+
+}  // namespace stopframe::gateway

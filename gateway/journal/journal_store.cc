@@ -1,0 +1,1005 @@
+#include "gateway/journal/journal_store.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstddef>
+#include <filesystem>
+#include <iterator>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+// Local status plumbing; Abseil 20220623 ships no RETURN_IF_ERROR.
+#define JOURNAL_RETURN_IF_ERROR(expr)                \
+  do {                                               \
+    const absl::Status journal_status = (expr);      \
+    if (!journal_status.ok()) return journal_status; \
+  } while (0)
+
+#define JOURNAL_CONCAT_INNER(a, b) a##b
+#define JOURNAL_CONCAT(a, b) JOURNAL_CONCAT_INNER(a, b)
+#define JOURNAL_ASSIGN_OR_RETURN(lhs, expr)                                  \
+  JOURNAL_ASSIGN_OR_RETURN_IMPL(JOURNAL_CONCAT(journal_statusor_, __LINE__), \
+                                lhs, expr)
+#define JOURNAL_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                                  \
+  if (!tmp.ok()) return std::move(tmp).status();      \
+  lhs = std::move(tmp).value()
+
+namespace stopframe::journal {
+namespace {
+
+constexpr size_t kMaxTitleBytes = 500;
+constexpr size_t kMaxContentBytes = 100000;
+constexpr size_t kMaxShortFieldBytes = 100;  // mood, location, weather
+constexpr size_t kMaxTags = 20;
+constexpr size_t kMaxTagBytes = 50;
+constexpr int kMaxPageSize = 200;
+constexpr int kBusyTimeoutMs = 5000;
+constexpr int kTopTags = 5;
+constexpr int kTopMoods = 6;
+constexpr int kMaxFavorites = 5;
+constexpr char kPrivateTitle[] = "A private entry";
+
+// Schema migrations; kMigrations[i] upgrades user_version i to i + 1. Append
+// only: a shipped migration must never change.
+constexpr absl::string_view kMigrations[] = {
+    // Version 1: entries, tags and the join table between them.
+    R"sql(
+CREATE TABLE entries (
+  id INTEGER PRIMARY KEY,
+  title TEXT NOT NULL,
+  content TEXT NOT NULL,
+  mood TEXT,
+  location TEXT,
+  weather TEXT,
+  is_private INTEGER NOT NULL DEFAULT 0 CHECK (is_private IN (0, 1)),
+  is_favorite INTEGER NOT NULL DEFAULT 0 CHECK (is_favorite IN (0, 1)),
+  -- Fixed-width YYYY-MM-DD so BETWEEN on strings is a date range.
+  entry_date TEXT NOT NULL
+    CHECK (entry_date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+  word_count INTEGER NOT NULL CHECK (word_count >= 0),
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX entries_by_entry_date ON entries (entry_date);
+
+CREATE TABLE tags (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  description TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+
+CREATE TABLE entry_tags (
+  entry_id INTEGER NOT NULL REFERENCES entries (id) ON DELETE CASCADE,
+  tag_id INTEGER NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
+  PRIMARY KEY (entry_id, tag_id)
+) WITHOUT ROWID;
+CREATE INDEX entry_tags_by_tag_id ON entry_tags (tag_id);
+)sql",
+};
+
+// Maps a failed SQLite call to a status. BUSY/LOCKED mean another connection
+// holds the write lock past the busy timeout: retryable, hence UNAVAILABLE.
+absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
+  const char* detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return absl::UnavailableError(
+          absl::StrCat("journal database is locked by another process; try "
+                       "again (",
+                       what, ": ", detail, ")"));
+    default:
+      return absl::InternalError(
+          absl::StrCat("journal database error while ", what, ": ", detail));
+  }
+}
+
+// Owns one prepared statement; finalizes it on destruction. Parameters are
+// bound by name (":name") so one binder can serve several statements.
+class Statement {
+ public:
+  // Takes ownership of `stmt` (may be null).
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(Statement&& other) noexcept
+      : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
+  Statement& operator=(Statement&&) = delete;
+  ~Statement() { sqlite3_finalize(stmt_); }  // No-op for null.
+
+  static absl::StatusOr<Statement> Prepare(sqlite3* db, absl::string_view sql) {
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v2(
+        db, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+    Statement result(db, stmt);
+    if (rc != SQLITE_OK) return SqliteError(db, rc, "preparing a statement");
+    return result;
+  }
+
+  absl::Status BindInt(const char* name, int64_t value) {
+    JOURNAL_ASSIGN_OR_RETURN(const int index, Index(name));
+    return Check(sqlite3_bind_int64(stmt_, index, value));
+  }
+
+  absl::Status BindText(const char* name, absl::string_view value) {
+    JOURNAL_ASSIGN_OR_RETURN(const int index, Index(name));
+    // A null data pointer would bind SQL NULL rather than ''.
+    const char* data = value.data() != nullptr ? value.data() : "";
+    return Check(sqlite3_bind_text64(stmt_, index, data, value.size(),
+                                     SQLITE_TRANSIENT, SQLITE_UTF8));
+  }
+
+  absl::Status BindOptionalText(const char* name,
+                                const std::optional<std::string>& value) {
+    if (value.has_value()) return BindText(name, *value);
+    JOURNAL_ASSIGN_OR_RETURN(const int index, Index(name));
+    return Check(sqlite3_bind_null(stmt_, index));
+  }
+
+  // True when a row is available, false when the statement is done.
+  absl::StatusOr<bool> Step() {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return SqliteError(db_, rc, "running a statement");
+  }
+
+  // Steps until done, discarding rows.
+  absl::Status Run() {
+    bool row = true;
+    while (row) {
+      JOURNAL_ASSIGN_OR_RETURN(row, Step());
+    }
+    return absl::OkStatus();
+  }
+
+  // Makes the statement reusable with new bindings.
+  void Reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+
+  int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+  std::string Text(int column) const {
+    const auto* text =
+        reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    if (text == nullptr) return std::string();
+    return std::string(text, sqlite3_column_bytes(stmt_, column));
+  }
+
+  std::optional<std::string> OptionalText(int column) const {
+    if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) return std::nullopt;
+    return Text(column);
+  }
+
+  bool Empty() const { return stmt_ == nullptr; }
+
+ private:
+  absl::StatusOr<int> Index(const char* name) const {
+    const int index = sqlite3_bind_parameter_index(stmt_, name);
+    if (index == 0) {
+      return absl::InternalError(
+          absl::StrCat("journal statement has no parameter ", name));
+    }
+    return index;
+  }
+
+  absl::Status Check(int rc) const {
+    if (rc == SQLITE_OK) return absl::OkStatus();
+    return SqliteError(db_, rc, "binding a parameter");
+  }
+
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+// Runs constant SQL (pragmas, DDL, transaction control), one statement after
+// another. Never pass user text here; user values go through Bind*().
+absl::Status ExecConstant(sqlite3* db, absl::string_view sql) {
+  const char* next = sql.data();
+  const char* const end = sql.data() + sql.size();
+  while (next < end) {
+    sqlite3_stmt* raw = nullptr;
+    const char* tail = nullptr;
+    const int rc =
+        sqlite3_prepare_v2(db, next, static_cast<int>(end - next), &raw, &tail);
+    Statement stmt(db, raw);
+    if (rc != SQLITE_OK) return SqliteError(db, rc, "preparing a statement");
+    next = tail;
+    if (stmt.Empty()) continue;  // Only whitespace or a comment was left.
+    JOURNAL_RETURN_IF_ERROR(stmt.Run());
+  }
+  return absl::OkStatus();
+}
+
+// A transaction on one connection; rolls back on destruction unless
+// committed. Writers use BEGIN IMMEDIATE so that they wait for the write lock
+// up front (busy timeout) instead of failing to upgrade a read lock later.
+class Transaction {
+ public:
+  static absl::StatusOr<Transaction> BeginRead(sqlite3* db) {
+    JOURNAL_RETURN_IF_ERROR(ExecConstant(db, "BEGIN"));
+    return Transaction(db);
+  }
+  static absl::StatusOr<Transaction> BeginWrite(sqlite3* db) {
+    JOURNAL_RETURN_IF_ERROR(ExecConstant(db, "BEGIN IMMEDIATE"));
+    return Transaction(db);
+  }
+
+  Transaction(Transaction&& other) noexcept
+      : db_(std::exchange(other.db_, nullptr)) {}
+  Transaction& operator=(Transaction&&) = delete;
+
+  ~Transaction() {
+    // SQLite may already have rolled back on its own after some errors.
+    if (db_ != nullptr && !sqlite3_get_autocommit(db_)) {
+      ExecConstant(db_, "ROLLBACK").IgnoreError();
+    }
+  }
+
+  absl::Status Commit() {
+    JOURNAL_RETURN_IF_ERROR(ExecConstant(db_, "COMMIT"));
+    db_ = nullptr;
+    return absl::OkStatus();
+  }
+
+ private:
+  explicit Transaction(sqlite3* db) : db_(db) {}
+
+  sqlite3* db_;
+};
+
+struct DbCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+
+// mkdir -p for the parent of `path`; directories we create get 0700
+// regardless of umask. Existing directories are left as they are.
+absl::Status CreateParentDirectories(const std::string& path) {
+  const std::filesystem::path parent =
+      std::filesystem::path(path).parent_path();
+  std::filesystem::path prefix;
+  for (const std::filesystem::path& part : parent) {
+    prefix /= part;
+    struct stat st;
+    if (stat(prefix.c_str(), &st) == 0) {
+      if (!S_ISDIR(st.st_mode)) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("cannot create journal directory: ", prefix.string(),
+                         " exists and is not a directory"));
+      }
+      continue;
+    }
+    if (mkdir(prefix.c_str(), 0700) != 0) {
+      if (errno == EEXIST) continue;  // Lost a race with another creator.
+      return absl::ErrnoToStatus(
+          errno,
+          absl::StrCat("cannot create journal directory ", prefix.string()));
+    }
+    if (chmod(prefix.c_str(), 0700) != 0) {
+      return absl::ErrnoToStatus(
+          errno,
+          absl::StrCat("cannot chmod journal directory ", prefix.string()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Creates an empty database file readable only by its owner, so that SQLite
+// (which would otherwise use 0644) and its -wal/-shm files, which copy the
+// database file's mode, stay private. An existing file is left untouched.
+absl::Status CreatePrivateFile(const std::string& path) {
+  const int fd =
+      open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return absl::OkStatus();
+    return absl::ErrnoToStatus(
+        errno, absl::StrCat("cannot create journal file ", path));
+  }
+  const int rc = fchmod(fd, 0600);  // Undo a restrictive-in-odd-ways umask.
+  const int saved_errno = errno;
+  close(fd);
+  if (rc != 0) {
+    return absl::ErrnoToStatus(
+        saved_errno, absl::StrCat("cannot chmod journal file ", path));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> UserVersion(sqlite3* db) {
+  JOURNAL_ASSIGN_OR_RETURN(Statement stmt,
+                           Statement::Prepare(db, "PRAGMA user_version"));
+  JOURNAL_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  return row ? stmt.Int(0) : 0;
+}
+
+// Applies pending migrations in one write transaction. The version is read
+// inside the transaction so concurrent openers cannot both migrate.
+absl::Status Migrate(sqlite3* db) {
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginWrite(db));
+  JOURNAL_ASSIGN_OR_RETURN(const int64_t version, UserVersion(db));
+  const int64_t latest = std::size(kMigrations);
+  if (version > latest) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("journal database schema version ", version,
+                     " is newer than this build supports (", latest,
+                     "); upgrade stopframe"));
+  }
+  if (version < 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "journal database has an invalid schema version ", version));
+  }
+  for (int64_t v = version; v < latest; ++v) {
+    JOURNAL_RETURN_IF_ERROR(ExecConstant(db, kMigrations[v]));
+  }
+  if (version != latest) {
+    // PRAGMA takes no parameters; `latest` is our own constant.
+    JOURNAL_RETURN_IF_ERROR(
+        ExecConstant(db, absl::StrCat("PRAGMA user_version = ", latest)));
+  }
+  return tx.Commit();
+}
+
+// ---- Validation -----------------------------------------------------------
+
+// Decodes the UTF-8 sequence at s[i]. Returns its length, or 0 if invalid
+// (truncated, overlong, surrogate or beyond U+10FFFF).
+size_t DecodeUtf8(absl::string_view s, size_t i, char32_t* code_point) {
+  const auto lead = static_cast<unsigned char>(s[i]);
+  if (lead < 0x80) {
+    *code_point = lead;
+    return 1;
+  }
+  size_t length;
+  char32_t value;
+  char32_t min;
+  if ((lead & 0xE0) == 0xC0) {
+    length = 2, value = lead & 0x1F, min = 0x80;
+  } else if ((lead & 0xF0) == 0xE0) {
+    length = 3, value = lead & 0x0F, min = 0x800;
+  } else if ((lead & 0xF8) == 0xF0) {
+    length = 4, value = lead & 0x07, min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (s.size() - i < length) return 0;
+  for (size_t k = 1; k < length; ++k) {
+    const auto c = static_cast<unsigned char>(s[i + k]);
+    if ((c & 0xC0) != 0x80) return 0;
+    value = (value << 6) | (c & 0x3F);
+  }
+  if (value < min || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) {
+    return 0;
+  }
+  *code_point = value;
+  return length;
+}
+
+bool IsValidUtf8(absl::string_view s) {
+  char32_t cp;
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = DecodeUtf8(s, i, &cp);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+// Unicode White_Space, so that e.g. no-break and ideographic spaces separate
+// words too.
+bool IsUnicodeSpace(char32_t c) {
+  return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 ||
+         c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 ||
+         c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+// Whitespace-separated tokens. `text` must be valid UTF-8.
+int CountWords(absl::string_view text) {
+  int words = 0;
+  bool in_word = false;
+  char32_t cp;
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = DecodeUtf8(text, i, &cp);
+    if (n == 0) return words;  // Unreachable after IsValidUtf8().
+    i += n;
+    if (IsUnicodeSpace(cp)) {
+      in_word = false;
+    } else if (!in_word) {
+      in_word = true;
+      ++words;
+    }
+  }
+  return words;
+}
+
+bool IsLeapYear(int year) {
+  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+int DaysInMonth(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30,
+                                  31, 31, 30, 31, 30, 31};
+  return month == 2 && IsLeapYear(year) ? 29 : kDays[month - 1];
+}
+
+// Parses a strict YYYY-MM-DD calendar date in years 1..9999.
+std::optional<absl::CivilDay> ParseDate(absl::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
+  int fields[3] = {0, 0, 0};
+  const std::pair<size_t, size_t> spans[3] = {{0, 4}, {5, 2}, {8, 2}};
+  for (int f = 0; f < 3; ++f) {
+    for (size_t i = 0; i < spans[f].second; ++i) {
+      const char c = s[spans[f].first + i];
+      if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) {
+        return std::nullopt;
+      }
+      fields[f] = fields[f] * 10 + (c - '0');
+    }
+  }
+  const auto [year, month, day] = fields;
+  if (year < 1 || month < 1 || month > 12 || day < 1 ||
+      day > DaysInMonth(year, month)) {
+    return std::nullopt;
+  }
+  return absl::CivilDay(year, month, day);
+}
+
+std::string YearBound(int year, absl::string_view month_day) {
+  return absl::StrCat(absl::Dec(year, absl::kZeroPad4), month_day);
+}
+
+absl::Status CheckYear(int year) {
+  if (year < 1 || year > 9999) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "year ", year, " is out of range; use a year from 1 to 9999"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckText(absl::string_view field, absl::string_view value,
+                       size_t max_bytes) {
+  if (value.size() > max_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " is ", value.size(),
+                     " bytes; shorten it to at most ", max_bytes, " bytes"));
+  }
+  if (!IsValidUtf8(value)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " is not valid UTF-8; send it as UTF-8 text"));
+  }
+  return absl::OkStatus();
+}
+
+// A NewEntry that passed validation, with derived fields filled in.
+struct ValidEntry {
+  std::string title;              // Trimmed.
+  std::vector<std::string> tags;  // Trimmed, case-insensitively deduplicated.
+  std::string entry_date;         // Never empty.
+  int word_count = 0;
+};
+
+absl::StatusOr<ValidEntry> Validate(const NewEntry& in, absl::Time now) {
+  ValidEntry out;
+  out.title = std::string(absl::StripAsciiWhitespace(in.title));
+  if (out.title.empty()) {
+    return absl::InvalidArgumentError("title is empty; give the entry a title");
+  }
+  JOURNAL_RETURN_IF_ERROR(CheckText("title", out.title, kMaxTitleBytes));
+  JOURNAL_RETURN_IF_ERROR(CheckText("content", in.content, kMaxContentBytes));
+  const std::pair<const char*, const std::optional<std::string>*> optional[] = {
+      {"mood", &in.mood}, {"location", &in.location}, {"weather", &in.weather}};
+  for (const auto& [field, value] : optional) {
+    if (value->has_value()) {
+      JOURNAL_RETURN_IF_ERROR(CheckText(field, **value, kMaxShortFieldBytes));
+    }
+  }
+
+  if (in.tags.size() > kMaxTags) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tags has ", in.tags.size(), " names; use at most ", kMaxTags));
+  }
+  for (size_t i = 0; i < in.tags.size(); ++i) {
+    const absl::string_view name = absl::StripAsciiWhitespace(in.tags[i]);
+    const std::string field = absl::StrCat("tags[", i, "]");
+    if (name.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, " is empty; give the tag a name or remove it"));
+    }
+    JOURNAL_RETURN_IF_ERROR(CheckText(field, name, kMaxTagBytes));
+    // Same rule as the NOCASE collation on tags.name (ASCII folding).
+    const bool seen = std::any_of(
+        out.tags.begin(), out.tags.end(),
+        [&](const std::string& t) { return absl::EqualsIgnoreCase(t, name); });
+    if (!seen) out.tags.emplace_back(name);
+  }
+
+  if (in.entry_date.empty()) {
+    out.entry_date = absl::FormatTime("%Y-%m-%d", now, absl::UTCTimeZone());
+  } else if (ParseDate(in.entry_date).has_value()) {
+    out.entry_date = in.entry_date;
+  } else {
+    // Echo only a short prefix of what was sent.
+    return absl::InvalidArgumentError(absl::StrCat(
+        "entry_date \"", absl::CEscape(in.entry_date.substr(0, 20)),
+        "\" is not a real calendar date; use YYYY-MM-DD with a year from 1 to "
+        "9999, or leave it empty for today"));
+  }
+  out.word_count = CountWords(in.content);
+  return out;
+}
+
+// ---- Queries ---------------------------------------------------------------
+
+constexpr char kEntryColumns[] =
+    "id, title, content, mood, location, weather, is_private, is_favorite, "
+    "entry_date, word_count, created_at, updated_at";
+
+Entry ReadEntry(const Statement& stmt) {
+  Entry e;
+  e.id = stmt.Int(0);
+  e.title = stmt.Text(1);
+  e.content = stmt.Text(2);
+  e.mood = stmt.OptionalText(3);
+  e.location = stmt.OptionalText(4);
+  e.weather = stmt.OptionalText(5);
+  e.is_private = stmt.Int(6) != 0;
+  e.is_favorite = stmt.Int(7) != 0;
+  e.entry_date = stmt.Text(8);
+  e.word_count = static_cast<int>(stmt.Int(9));
+  e.created_at = stmt.Text(10);
+  e.updated_at = stmt.Text(11);
+  return e;
+}
+
+// Loads entries matching `where` (constant SQL over `entries` with named
+// parameters, never user text) in id order, at most `limit`, with their
+// tags. `bind` binds the parameters of `where`; it runs on both statements.
+template <typename BindFn>
+absl::StatusOr<std::vector<Entry>> LoadEntries(sqlite3* db,
+                                               absl::string_view where,
+                                               int limit, BindFn bind) {
+  const std::string page =
+      absl::StrCat("SELECT ", kEntryColumns, " FROM entries WHERE ", where,
+                   " ORDER BY id LIMIT :limit");
+  JOURNAL_ASSIGN_OR_RETURN(Statement entries, Statement::Prepare(db, page));
+  JOURNAL_RETURN_IF_ERROR(bind(entries));
+  JOURNAL_RETURN_IF_ERROR(entries.BindInt(":limit", limit));
+  std::vector<Entry> result;
+  while (true) {
+    JOURNAL_ASSIGN_OR_RETURN(const bool row, entries.Step());
+    if (!row) break;
+    result.push_back(ReadEntry(entries));
+  }
+  if (result.empty()) return result;
+
+  // One query for the tags of the whole page: the same filter as a subquery,
+  // evaluated in the same transaction, so it sees the same rows.
+  JOURNAL_ASSIGN_OR_RETURN(
+      Statement tags,
+      Statement::Prepare(
+          db, absl::StrCat("SELECT et.entry_id, t.name FROM entry_tags AS et "
+                           "JOIN tags AS t ON t.id = et.tag_id "
+                           "WHERE et.entry_id IN (SELECT id FROM entries "
+                           "WHERE ",
+                           where,
+                           " ORDER BY id LIMIT :limit) "
+                           "ORDER BY et.entry_id, t.name")));
+  JOURNAL_RETURN_IF_ERROR(bind(tags));
+  JOURNAL_RETURN_IF_ERROR(tags.BindInt(":limit", limit));
+  auto it = result.begin();  // Both result sets are in id order: merge.
+  while (true) {
+    JOURNAL_ASSIGN_OR_RETURN(const bool row, tags.Step());
+    if (!row) break;
+    const int64_t entry_id = tags.Int(0);
+    while (it != result.end() && it->id < entry_id) ++it;
+    if (it != result.end() && it->id == entry_id) {
+      it->tags.push_back(tags.Text(1));
+    }
+  }
+  return result;
+}
+
+absl::StatusOr<int64_t> FindOrCreateTag(Statement& find, Statement& insert,
+                                        sqlite3* db, const std::string& name,
+                                        const std::string& now) {
+  find.Reset();
+  JOURNAL_RETURN_IF_ERROR(find.BindText(":name", name));
+  JOURNAL_ASSIGN_OR_RETURN(const bool found, find.Step());
+  if (found) return find.Int(0);
+  insert.Reset();
+  JOURNAL_RETURN_IF_ERROR(insert.BindText(":name", name));
+  JOURNAL_RETURN_IF_ERROR(insert.BindText(":now", now));
+  JOURNAL_RETURN_IF_ERROR(insert.Run());
+  return sqlite3_last_insert_rowid(db);
+}
+
+// Longest run of consecutive days in an ascending list of distinct dates.
+int LongestStreak(const std::vector<absl::CivilDay>& days) {
+  int best = 0;
+  int run = 0;
+  for (size_t i = 0; i < days.size(); ++i) {
+    run = (i > 0 && days[i] - days[i - 1] == 1) ? run + 1 : 1;
+    best = std::max(best, run);
+  }
+  return best;
+}
+
+// Binds :from and :to to the first and last day of `year`.
+absl::Status BindYear(Statement& stmt, const std::string& from,
+                      const std::string& to) {
+  JOURNAL_RETURN_IF_ERROR(stmt.BindText(":from", from));
+  return stmt.BindText(":to", to);
+}
+
+absl::StatusOr<std::optional<Highlight>> QueryHighlight(sqlite3* db,
+                                                        absl::string_view order,
+                                                        const std::string& from,
+                                                        const std::string& to) {
+  JOURNAL_ASSIGN_OR_RETURN(
+      Statement stmt,
+      Statement::Prepare(
+          db, absl::StrCat("SELECT title, entry_date, word_count, is_private "
+                           "FROM entries "
+                           "WHERE entry_date BETWEEN :from AND :to ORDER BY ",
+                           order, " LIMIT 1")));
+  JOURNAL_RETURN_IF_ERROR(BindYear(stmt, from, to));
+  JOURNAL_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) return std::optional<Highlight>();
+  Highlight h;
+  h.title = stmt.Int(3) != 0 ? kPrivateTitle : stmt.Text(0);
+  h.date = stmt.Text(1);
+  h.words = static_cast<int>(stmt.Int(2));
+  return std::optional<Highlight>(std::move(h));
+}
+
+// Runs a "name, count" query bound to a year.
+absl::StatusOr<std::vector<NamedCount>> QueryNamedCounts(
+    sqlite3* db, absl::string_view sql, const std::string& from,
+    const std::string& to) {
+  JOURNAL_ASSIGN_OR_RETURN(Statement stmt, Statement::Prepare(db, sql));
+  JOURNAL_RETURN_IF_ERROR(BindYear(stmt, from, to));
+  std::vector<NamedCount> result;
+  while (true) {
+    JOURNAL_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) break;
+    result.push_back({stmt.Text(0), static_cast<int>(stmt.Int(1))});
+  }
+  return result;
+}
+
+}  // namespace
+
+JournalStore::JournalStore(sqlite3* db) : db_(db) {}
+
+JournalStore::~JournalStore() {
+  absl::MutexLock l(&mu_);
+  sqlite3_close_v2(db_);
+}
+
+absl::StatusOr<std::unique_ptr<JournalStore>> JournalStore::Open(
+    const std::string& path) {
+  if (path.empty()) {
+    return absl::InvalidArgumentError(
+        "journal path is empty; give the database file a path");
+  }
+  JOURNAL_RETURN_IF_ERROR(CreateParentDirectories(path));
+  JOURNAL_RETURN_IF_ERROR(CreatePrivateFile(path));
+
+  sqlite3* raw = nullptr;
+  // No SQLite mutex: all use of the connection is serialized by mu_.
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &raw,
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+      nullptr);
+  std::unique_ptr<sqlite3, DbCloser> db(raw);
+  if (rc != SQLITE_OK) {
+    return SqliteError(db.get(), rc, absl::StrCat("opening ", path));
+  }
+  sqlite3_extended_result_codes(db.get(), 1);
+  // Set before anything that may need a lock, including the pragmas below.
+  if (const int brc = sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+      brc != SQLITE_OK) {
+    return SqliteError(db.get(), brc, "setting the busy timeout");
+  }
+
+  {
+    JOURNAL_ASSIGN_OR_RETURN(
+        Statement wal, Statement::Prepare(db.get(), "PRAGMA journal_mode=WAL"));
+    JOURNAL_ASSIGN_OR_RETURN(const bool row, wal.Step());
+    // The pragma reports the mode in effect; it silently stays put where WAL
+    // is unsupported.
+    const std::string mode = row ? absl::AsciiStrToLower(wal.Text(0)) : "";
+    if (mode != "wal") {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "journal database ", path, " cannot use WAL mode (got \"", mode,
+          "\"); put it on a local file system"));
+    }
+  }
+  // Per connection, and a no-op inside a transaction, so set it here.
+  JOURNAL_RETURN_IF_ERROR(ExecConstant(db.get(), "PRAGMA foreign_keys=ON"));
+  JOURNAL_RETURN_IF_ERROR(Migrate(db.get()));
+  // Private constructor, so no std::make_unique; ownership passes at once.
+  return std::unique_ptr<JournalStore>(new JournalStore(db.release()));
+}
+
+absl::StatusOr<Entry> JournalStore::CreateEntry(const NewEntry& entry) {
+  const absl::Time now = absl::Now();
+  JOURNAL_ASSIGN_OR_RETURN(ValidEntry valid, Validate(entry, now));
+  const std::string timestamp =
+      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", now, absl::UTCTimeZone());
+
+  absl::MutexLock l(&mu_);
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginWrite(db_));
+
+  JOURNAL_ASSIGN_OR_RETURN(
+      Statement insert,
+      Statement::Prepare(
+          db_,
+          "INSERT INTO entries (title, content, mood, location, weather, "
+          "is_private, is_favorite, entry_date, word_count, created_at, "
+          "updated_at) VALUES (:title, :content, :mood, :location, :weather, "
+          ":is_private, :is_favorite, :entry_date, :word_count, :now, :now)"));
+  JOURNAL_RETURN_IF_ERROR(insert.BindText(":title", valid.title));
+  JOURNAL_RETURN_IF_ERROR(insert.BindText(":content", entry.content));
+  JOURNAL_RETURN_IF_ERROR(insert.BindOptionalText(":mood", entry.mood));
+  JOURNAL_RETURN_IF_ERROR(insert.BindOptionalText(":location", entry.location));
+  JOURNAL_RETURN_IF_ERROR(insert.BindOptionalText(":weather", entry.weather));
+  JOURNAL_RETURN_IF_ERROR(insert.BindInt(":is_private", entry.is_private));
+  JOURNAL_RETURN_IF_ERROR(insert.BindInt(":is_favorite", entry.is_favorite));
+  JOURNAL_RETURN_IF_ERROR(insert.BindText(":entry_date", valid.entry_date));
+  JOURNAL_RETURN_IF_ERROR(insert.BindInt(":word_count", valid.word_count));
+  JOURNAL_RETURN_IF_ERROR(insert.BindText(":now", timestamp));
+  JOURNAL_RETURN_IF_ERROR(insert.Run());
+  const int64_t id = sqlite3_last_insert_rowid(db_);
+
+  if (!valid.tags.empty()) {
+    // tags.name is COLLATE NOCASE, so "=" matches case-insensitively.
+    JOURNAL_ASSIGN_OR_RETURN(
+        Statement find_tag,
+        Statement::Prepare(db_, "SELECT id FROM tags WHERE name = :name"));
+    JOURNAL_ASSIGN_OR_RETURN(
+        Statement insert_tag,
+        Statement::Prepare(db_,
+                           "INSERT INTO tags (name, created_at, updated_at) "
+                           "VALUES (:name, :now, :now)"));
+    JOURNAL_ASSIGN_OR_RETURN(
+        Statement link,
+        Statement::Prepare(
+            db_,
+            "INSERT OR IGNORE INTO entry_tags (entry_id, tag_id) "
+            "VALUES (:entry_id, :tag_id)"));
+    for (const std::string& name : valid.tags) {
+      JOURNAL_ASSIGN_OR_RETURN(
+          const int64_t tag_id,
+          FindOrCreateTag(find_tag, insert_tag, db_, name, timestamp));
+      link.Reset();
+      JOURNAL_RETURN_IF_ERROR(link.BindInt(":entry_id", id));
+      JOURNAL_RETURN_IF_ERROR(link.BindInt(":tag_id", tag_id));
+      JOURNAL_RETURN_IF_ERROR(link.Run());
+    }
+  }
+
+  // Read back what was stored, e.g. existing tags keep their own spelling.
+  const auto bind_id = [id](Statement& s) { return s.BindInt(":id", id); };
+  JOURNAL_ASSIGN_OR_RETURN(std::vector<Entry> stored,
+                           LoadEntries(db_, "id = :id", 1, bind_id));
+  if (stored.size() != 1) {
+    return absl::InternalError("journal entry vanished after insert");
+  }
+  JOURNAL_RETURN_IF_ERROR(tx.Commit());
+  return std::move(stored.front());
+}
+
+absl::StatusOr<std::vector<Entry>> JournalStore::ListEntries(
+    const ListEntriesQuery& query) {
+  if (query.limit < 1 || query.limit > kMaxPageSize) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "limit ", query.limit, " is out of range; use 1 to ", kMaxPageSize));
+  }
+  std::string from;
+  std::string to;
+  if (query.year.has_value()) {
+    JOURNAL_RETURN_IF_ERROR(CheckYear(*query.year));
+    from = YearBound(*query.year, "-01-01");
+    to = YearBound(*query.year, "-12-31");
+  }
+
+  absl::MutexLock l(&mu_);
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginRead(db_));
+  const auto bind_after = [&](Statement& s) {
+    return s.BindInt(":after_id", query.after_id);
+  };
+  const auto bind_year_and_after = [&](Statement& s) {
+    JOURNAL_RETURN_IF_ERROR(BindYear(s, from, to));
+    return bind_after(s);
+  };
+  std::vector<Entry> entries;
+  if (query.year.has_value()) {
+    // Uses entries_by_entry_date for the range.
+    JOURNAL_ASSIGN_OR_RETURN(
+        entries,
+        LoadEntries(db_, "entry_date BETWEEN :from AND :to AND id > :after_id",
+                    query.limit, bind_year_and_after));
+  } else {
+    JOURNAL_ASSIGN_OR_RETURN(
+        entries, LoadEntries(db_, "id > :after_id", query.limit, bind_after));
+  }
+  JOURNAL_RETURN_IF_ERROR(tx.Commit());
+  return entries;
+}
+
+absl::StatusOr<YearStats> JournalStore::ComputeYearStats(int year) {
+  JOURNAL_RETURN_IF_ERROR(CheckYear(year));
+  const std::string from = YearBound(year, "-01-01");
+  const std::string to = YearBound(year, "-12-31");
+  YearStats stats;
+  stats.year = year;
+
+  absl::MutexLock l(&mu_);
+  // One read transaction: every figure comes from the same snapshot.
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginRead(db_));
+
+  {
+    JOURNAL_ASSIGN_OR_RETURN(
+        Statement totals,
+        Statement::Prepare(db_,
+                           "SELECT COUNT(*), COALESCE(SUM(word_count), 0) "
+                           "FROM entries "
+                           "WHERE entry_date BETWEEN :from AND :to"));
+    JOURNAL_RETURN_IF_ERROR(BindYear(totals, from, to));
+    JOURNAL_ASSIGN_OR_RETURN(const bool row, totals.Step());
+    if (row) {
+      stats.entries = totals.Int(0);
+      stats.words = totals.Int(1);
+    }
+  }
+  if (stats.entries == 0) {
+    JOURNAL_RETURN_IF_ERROR(tx.Commit());
+    return stats;
+  }
+
+  {
+    JOURNAL_ASSIGN_OR_RETURN(
+        Statement months,
+        Statement::Prepare(
+            db_,
+            "SELECT CAST(substr(entry_date, 6, 2) AS INTEGER) AS month, "
+            "COUNT(*) FROM entries WHERE entry_date BETWEEN :from AND :to "
+            "GROUP BY month"));
+    JOURNAL_RETURN_IF_ERROR(BindYear(months, from, to));
+    while (true) {
+      JOURNAL_ASSIGN_OR_RETURN(const bool row, months.Step());
+      if (!row) break;
+      const int64_t month = months.Int(0);
+      if (month >= 1 && month <= 12) {
+        stats.entries_per_month[month - 1] = static_cast<int>(months.Int(1));
+      }
+    }
+  }
+
+  {
+    JOURNAL_ASSIGN_OR_RETURN(
+        Statement distinct_tags,
+        Statement::Prepare(db_,
+                           "SELECT COUNT(DISTINCT et.tag_id) FROM entries AS e "
+                           "JOIN entry_tags AS et ON et.entry_id = e.id "
+                           "WHERE e.entry_date BETWEEN :from AND :to"));
+    JOURNAL_RETURN_IF_ERROR(BindYear(distinct_tags, from, to));
+    JOURNAL_ASSIGN_OR_RETURN(const bool row, distinct_tags.Step());
+    if (row) stats.tags = distinct_tags.Int(0);
+  }
+
+  // (entry_id, tag_id) is the primary key, so COUNT(*) counts entries.
+  JOURNAL_ASSIGN_OR_RETURN(
+      stats.top_tags,
+      QueryNamedCounts(
+          db_,
+          absl::StrCat("SELECT t.name, COUNT(*) AS n FROM entries AS e "
+                       "JOIN entry_tags AS et ON et.entry_id = e.id "
+                       "JOIN tags AS t ON t.id = et.tag_id "
+                       "WHERE e.entry_date BETWEEN :from AND :to "
+                       "GROUP BY t.id ORDER BY n DESC, t.name LIMIT ",
+                       kTopTags),
+          from, to));
+  JOURNAL_ASSIGN_OR_RETURN(
+      stats.moods,
+      QueryNamedCounts(
+          db_,
+          absl::StrCat("SELECT mood, COUNT(*) AS n FROM entries "
+                       "WHERE entry_date BETWEEN :from AND :to "
+                       "AND mood IS NOT NULL AND mood <> '' "
+                       "GROUP BY mood ORDER BY n DESC, mood LIMIT ",
+                       kTopMoods),
+          from, to));
+
+  {
+    // At most 366 rows; the run is simpler in C++ than in SQL.
+    JOURNAL_ASSIGN_OR_RETURN(
+        Statement dates,
+        Statement::Prepare(db_,
+                           "SELECT DISTINCT entry_date FROM entries "
+                           "WHERE entry_date BETWEEN :from AND :to "
+                           "ORDER BY entry_date"));
+    JOURNAL_RETURN_IF_ERROR(BindYear(dates, from, to));
+    std::vector<absl::CivilDay> days;
+    while (true) {
+      JOURNAL_ASSIGN_OR_RETURN(const bool row, dates.Step());
+      if (!row) break;
+      if (std::optional<absl::CivilDay> day = ParseDate(dates.Text(0))) {
+        days.push_back(*day);
+      }
+    }
+    stats.longest_streak_days = LongestStreak(days);
+  }
+
+  JOURNAL_ASSIGN_OR_RETURN(
+      stats.longest_entry,
+      QueryHighlight(db_, "word_count DESC, id", from, to));
+  JOURNAL_ASSIGN_OR_RETURN(stats.shortest_entry,
+                           QueryHighlight(db_, "word_count ASC, id", from, to));
+
+  {
+    JOURNAL_ASSIGN_OR_RETURN(
+        Statement favorites,
+        Statement::Prepare(
+            db_, absl::StrCat("SELECT title FROM entries "
+                              "WHERE entry_date BETWEEN :from AND :to "
+                              "AND is_favorite = 1 AND is_private = 0 "
+                              "ORDER BY entry_date DESC, id DESC LIMIT ",
+                              kMaxFavorites)));
+    JOURNAL_RETURN_IF_ERROR(BindYear(favorites, from, to));
+    while (true) {
+      JOURNAL_ASSIGN_OR_RETURN(const bool row, favorites.Step());
+      if (!row) break;
+      stats.favorite_titles.push_back(favorites.Text(0));
+    }
+  }
+
+  JOURNAL_RETURN_IF_ERROR(tx.Commit());
+  return stats;
+}
+
+absl::StatusOr<ConnectionSettings> JournalStore::GetConnectionSettings() {
+  absl::MutexLock l(&mu_);
+  ConnectionSettings settings;
+  // Constant pragma queries, each returning one row with one column.
+  JOURNAL_ASSIGN_OR_RETURN(Statement mode,
+                           Statement::Prepare(db_, "PRAGMA journal_mode"));
+  JOURNAL_ASSIGN_OR_RETURN(const bool has_mode, mode.Step());
+  if (has_mode) settings.journal_mode = absl::AsciiStrToLower(mode.Text(0));
+  JOURNAL_ASSIGN_OR_RETURN(Statement foreign_keys,
+                           Statement::Prepare(db_, "PRAGMA foreign_keys"));
+  JOURNAL_ASSIGN_OR_RETURN(const bool has_fk, foreign_keys.Step());
+  settings.foreign_keys = has_fk && foreign_keys.Int(0) != 0;
+  JOURNAL_ASSIGN_OR_RETURN(Statement busy,
+                           Statement::Prepare(db_, "PRAGMA busy_timeout"));
+  JOURNAL_ASSIGN_OR_RETURN(const bool has_busy, busy.Step());
+  if (has_busy) settings.busy_timeout_ms = static_cast<int>(busy.Int(0));
+  JOURNAL_ASSIGN_OR_RETURN(settings.schema_version, UserVersion(db_));
+  return settings;
+}
+
+}  // namespace stopframe::journal
+
+#undef JOURNAL_ASSIGN_OR_RETURN_IMPL
+#undef JOURNAL_ASSIGN_OR_RETURN
+#undef JOURNAL_CONCAT
+#undef JOURNAL_CONCAT_INNER
+#undef JOURNAL_RETURN_IF_ERROR

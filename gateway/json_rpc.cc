@@ -1,0 +1,112 @@
+#include "gateway/json_rpc.h"
+
+#include <utility>
+
+namespace stopframe::gateway::jsonrpc {
+
+std::optional<RequestId> RequestId::FromJson(const Json& value) {
+  RequestId id;
+  if (value.is_string()) {
+    id.key_ = "s:" + value.get_ref<const std::string&>();
+  } else if (value.is_number_integer()) {
+    // Signed and unsigned integers of equal value are the same id.
+    id.key_ = "n:" + value.dump();
+  } else {
+    return std::nullopt;
+  }
+  id.value_ = value;
+  return id;
+}
+
+Message ParseMessage(std::string_view line) {
+  Message m;
+  Json doc = Json::parse(line.begin(), line.end(), /*cb=*/nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) {
+    m.error_code = kParseError;
+    m.error_message = "Parse error: the line is not valid JSON";
+    return m;
+  }
+  if (doc.is_array()) {
+    m.error_code = kInvalidRequest;
+    m.error_message = "Invalid Request: batch arrays are not supported; send "
+                      "one JSON-RPC message per line";
+    return m;
+  }
+  if (!doc.is_object()) {
+    m.error_code = kInvalidRequest;
+    m.error_message = "Invalid Request: a message must be a JSON object";
+    return m;
+  }
+  auto id_it = doc.find("id");
+  const bool has_id = id_it != doc.end();
+  if (has_id) {
+    m.id = RequestId::FromJson(*id_it);
+    if (!m.id) {
+      m.error_code = kInvalidRequest;
+      m.error_message =
+          "Invalid Request: id must be a string or an integer (not null, a "
+          "float, an object, an array or a boolean)";
+      return m;
+    }
+  }
+  auto version = doc.find("jsonrpc");
+  if (version == doc.end() || !version->is_string() ||
+      version->get_ref<const std::string&>() != "2.0") {
+    m.error_code = kInvalidRequest;
+    m.error_message = "Invalid Request: \"jsonrpc\" must be \"2.0\"";
+    return m;
+  }
+  auto method = doc.find("method");
+  if (method == doc.end()) {
+    if (has_id && (doc.contains("result") || doc.contains("error"))) {
+      m.kind = Message::Kind::kResponse;
+      return m;
+    }
+    m.error_code = kInvalidRequest;
+    m.error_message = "Invalid Request: missing \"method\"";
+    return m;
+  }
+  if (!method->is_string()) {
+    m.error_code = kInvalidRequest;
+    m.error_message = "Invalid Request: \"method\" must be a string";
+    return m;
+  }
+  m.method = method->get<std::string>();
+  auto params = doc.find("params");
+  if (params == doc.end() || params->is_null()) {
+    m.params = Json::object();
+  } else if (params->is_object()) {
+    m.params = std::move(*params);
+  } else {
+    m.error_code = params->is_array() ? kInvalidParams : kInvalidRequest;
+    m.error_message = params->is_array()
+                          ? "Invalid params: MCP params must be an object"
+                          : "Invalid Request: \"params\" must be an object";
+    return m;
+  }
+  m.kind = has_id ? Message::Kind::kRequest : Message::Kind::kNotification;
+  return m;
+}
+
+std::string Serialize(const Json& message) {
+  return message.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+Json MakeResult(const Json& id, Json result) {
+  return Json{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}};
+}
+
+Json MakeError(const Json& id, int code, std::string_view message,
+               const Json* data) {
+  Json error{{"code", code}, {"message", std::string(message)}};
+  if (data != nullptr) error["data"] = *data;
+  return Json{{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(error)}};
+}
+
+Json MakeNotification(std::string_view method, Json params) {
+  return Json{{"jsonrpc", "2.0"},
+              {"method", std::string(method)},
+              {"params", std::move(params)}};
+}
+
+}  // namespace stopframe::gateway::jsonrpc

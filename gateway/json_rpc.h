@@ -1,0 +1,64 @@
+#ifndef STOPFRAME_GATEWAY_JSON_RPC_H_
+#define STOPFRAME_GATEWAY_JSON_RPC_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "nlohmann/json.hpp"
+
+// JSON-RPC 2.0 framing meaning: classify one parsed line and build replies.
+// Knows nothing of MCP methods.
+namespace stopframe::gateway::jsonrpc {
+
+using Json = nlohmann::json;
+
+// Error codes from the JSON-RPC 2.0 specification.
+inline constexpr int kParseError = -32700;
+inline constexpr int kInvalidRequest = -32600;
+inline constexpr int kMethodNotFound = -32601;
+inline constexpr int kInvalidParams = -32602;
+inline constexpr int kInternalError = -32603;
+
+// A request id: a string or an integer. 1 and "1" are different ids.
+class RequestId {
+ public:
+  // Returns nullopt unless `value` is a string or an integer.
+  static std::optional<RequestId> FromJson(const Json& value);
+  const Json& json() const { return value_; }
+  // A map key that keeps numbers and strings apart.
+  const std::string& key() const { return key_; }
+  bool operator==(const RequestId& other) const { return key_ == other.key_; }
+
+ private:
+  Json value_;
+  std::string key_;
+};
+
+// One incoming message, classified.
+struct Message {
+  enum class Kind { kRequest, kNotification, kResponse, kInvalid };
+  Kind kind = Kind::kInvalid;
+  std::optional<RequestId> id;  // requests and responses
+  std::string method;
+  Json params;  // an object (empty when absent)
+  // For kInvalid: the error to send back (always with `id` or null).
+  int error_code = 0;
+  std::string error_message;
+};
+
+// Parses and classifies one line. Never throws.
+Message ParseMessage(std::string_view line);
+
+// Serializes one message as a single line (no trailing newline). Invalid
+// UTF-8 in strings is replaced rather than failing.
+std::string Serialize(const Json& message);
+
+Json MakeResult(const Json& id, Json result);
+Json MakeError(const Json& id, int code, std::string_view message,
+               const Json* data = nullptr);
+Json MakeNotification(std::string_view method, Json params);
+
+}  // namespace stopframe::gateway::jsonrpc
+
+#endif  // STOPFRAME_GATEWAY_JSON_RPC_H_

@@ -1,0 +1,30 @@
+// stopframe-gateway: wiring only. Flags -> RunGateway.
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "gateway/gateway_app.h"
+
+ABSL_FLAG(std::string, db, "",
+          "Journal database (default $XDG_DATA_HOME/stopframe/journal.db)");
+ABSL_FLAG(std::string, videos_dir, "",
+          "Where finished videos go (default: videos/ next to the database)");
+ABSL_FLAG(std::string, renderer, "",
+          "gRPC target of a running renderer, e.g. localhost:50051 or "
+          "dns:///renderer:50051. Default: start an embedded renderer");
+ABSL_FLAG(std::string, renderer_binary, "",
+          "stopframe-renderer to embed (default: next to this binary)");
+ABSL_FLAG(std::string, display_name, "",
+          "The name the wrapped video greets");
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "MCP server (stdio) for the stopframe journal and its wrapped video");
+  absl::ParseCommandLine(argc, argv);
+  stopframe::gateway::GatewayOptions options;
+  options.db_path = absl::GetFlag(FLAGS_db);
+  options.videos_dir = absl::GetFlag(FLAGS_videos_dir);
+  options.renderer_target = absl::GetFlag(FLAGS_renderer);
+  options.renderer_binary = absl::GetFlag(FLAGS_renderer_binary);
+  options.display_name = absl::GetFlag(FLAGS_display_name);
+  return stopframe::gateway::RunGateway(options);
+}

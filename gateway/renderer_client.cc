@@ -1,0 +1,111 @@
+#include "gateway/renderer_client.h"
+
+#include <chrono>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/grpcpp.h"
+
+namespace stopframe::gateway {
+namespace {
+
+namespace pb = ::stopframe::renderer::v1;
+
+absl::Status FromGrpc(const grpc::Status& status) {
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      status.error_message());
+}
+
+}  // namespace
+
+std::shared_ptr<grpc::Channel> MakeRendererChannel(const std::string& target) {
+  grpc::ChannelArguments args;
+  // Renders can be silent for a while; keep the connection provably alive.
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  // A restarted renderer should be found in well under a second or two.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  args.SetServiceConfigJSON(
+      R"({"loadBalancingConfig":[{"round_robin":{}}]})");
+  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
+                                   args);
+}
+
+RendererClient::RendererClient(std::shared_ptr<grpc::Channel> channel)
+    : stub_(pb::Renderer::NewStub(channel)) {}
+
+absl::StatusOr<pb::Summary> RendererClient::Render(
+    const pb::RenderRequest& request, CancelSignal& cancel,
+    const StreamCallbacks& callbacks) {
+  grpc::ClientContext context;
+  // The context outlives the hook: it is cleared before `context` dies.
+  cancel.OnCancel([&context] { context.TryCancel(); });
+  std::unique_ptr<grpc::ClientReader<pb::RenderEvent>> reader =
+      stub_->RenderWrapped(&context, request);
+
+  pb::RenderEvent event;
+  absl::Status local_error;  // a failure on our side (e.g. disk)
+  std::optional<pb::Summary> summary;
+  while (reader->Read(&event)) {
+    if (!local_error.ok()) continue;  // draining after our TryCancel
+    switch (event.event_case()) {
+      case pb::RenderEvent::kProgress:
+        if (callbacks.on_progress) callbacks.on_progress(event.progress());
+        break;
+      case pb::RenderEvent::kChunk:
+        local_error = callbacks.on_chunk(event.chunk().offset(),
+                                         event.chunk().data());
+        if (!local_error.ok()) context.TryCancel();
+        break;
+      case pb::RenderEvent::kSummary:
+        summary = event.summary();
+        break;
+      case pb::RenderEvent::EVENT_NOT_SET:
+        break;
+    }
+  }
+  grpc::Status status = reader->Finish();
+  cancel.ClearOnCancel();
+
+  if (!local_error.ok()) return local_error;
+  if (cancel.cancelled()) return absl::CancelledError("render cancelled");
+  if (!status.ok()) {
+    absl::Status s = FromGrpc(status);
+    switch (status.error_code()) {
+      case grpc::StatusCode::UNAVAILABLE:
+        return absl::UnavailableError(absl::StrCat(
+            "the renderer is unreachable or stopped mid-render (",
+            status.error_message(), ")"));
+      case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      case grpc::StatusCode::INVALID_ARGUMENT:
+        return s;
+      case grpc::StatusCode::CANCELLED:
+        return absl::UnavailableError(absl::StrCat(
+            "the renderer cancelled the render (", status.error_message(),
+            "); it may be shutting down"));
+      default:
+        return absl::Status(s.code(), absl::StrCat("the renderer failed: ",
+                                                   status.error_message()));
+    }
+  }
+  if (!summary) {
+    return absl::InternalError(
+        "the renderer ended the stream without a summary");
+  }
+  return *summary;
+}
+
+absl::StatusOr<pb::RendererStats> RendererClient::GetStats() {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(5));
+  pb::RendererStats stats;
+  grpc::Status status = stub_->GetStats(&context, pb::GetStatsRequest(), &stats);
+  if (!status.ok()) return FromGrpc(status);
+  return stats;
+}
+
+}  // namespace stopframe::gateway

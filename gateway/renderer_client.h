@@ -1,0 +1,49 @@
+#ifndef STOPFRAME_GATEWAY_RENDERER_CLIENT_H_
+#define STOPFRAME_GATEWAY_RENDERER_CLIENT_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/statusor.h"
+#include "gateway/cancel_signal.h"
+#include "grpcpp/channel.h"
+#include "stopframe/renderer/v1/renderer.grpc.pb.h"
+
+namespace stopframe::gateway {
+
+// Creates a channel to any gRPC target ("unix:/path", "host:port",
+// "dns:///renderer:50051") with keepalive for long silent renders, quick
+// reconnects, and round_robin across resolved replicas.
+std::shared_ptr<grpc::Channel> MakeRendererChannel(const std::string& target);
+
+// The gateway's side of the renderer contract.
+// Owned by the gateway app. Thread-safe: any number of concurrent renders.
+class RendererClient {
+ public:
+  explicit RendererClient(std::shared_ptr<grpc::Channel> channel);
+
+  struct StreamCallbacks {
+    std::function<void(const stopframe::renderer::v1::Progress&)> on_progress;
+    // Bytes at `offset`. A non-OK status cancels the render and is returned.
+    std::function<absl::Status(int64_t offset, absl::string_view bytes)>
+        on_chunk;
+  };
+
+  // Streams one render. If `cancel` fires, calls TryCancel on the RPC and
+  // returns CANCELLED once the stream has drained. Other failures come back
+  // with a message fit for the user.
+  absl::StatusOr<stopframe::renderer::v1::Summary> Render(
+      const stopframe::renderer::v1::RenderRequest& request,
+      CancelSignal& cancel, const StreamCallbacks& callbacks);
+
+  absl::StatusOr<stopframe::renderer::v1::RendererStats> GetStats();
+
+ private:
+  std::unique_ptr<stopframe::renderer::v1::Renderer::Stub> stub_;
+};
+
+}  // namespace stopframe::gateway
+
+#endif  // STOPFRAME_GATEWAY_RENDERER_CLIENT_H_

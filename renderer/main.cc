@@ -1,0 +1,70 @@
+// stopframe-renderer: wiring only. Flags -> RendererServer; SIGTERM/SIGINT ->
+// graceful shutdown.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/time/time.h"
+#include "renderer/renderer_server.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "Address to listen on: HOST:PORT (PORT 0 picks one) or unix:/path");
+ABSL_FLAG(int, max_concurrent, 0,
+          "Renders at once; more get RESOURCE_EXHAUSTED. 0 = number of cores");
+ABSL_FLAG(std::string, font_dir, "/usr/share/fonts/truetype/dejavu",
+          "Directory holding DejaVuSans.ttf and DejaVuSans-Bold.ttf");
+ABSL_FLAG(int, shutdown_grace_ms, 3000,
+          "On SIGTERM, how long in-flight renders may finish before cancel");
+ABSL_FLAG(int, ready_fd, -1,
+          "If set, write the listening address to this fd and close it once "
+          "serving (used by the gateway's embedded mode)");
+ABSL_FLAG(int, max_connection_age_ms, 60000,
+          "Close connections after this age so clients re-resolve replicas");
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+
+  // Block the stop signals in every thread; this one waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  stopframe::renderer::RendererServerOptions options;
+  options.listen = absl::GetFlag(FLAGS_listen);
+  int max_concurrent = absl::GetFlag(FLAGS_max_concurrent);
+  if (max_concurrent <= 0) {
+    max_concurrent = static_cast<int>(std::thread::hardware_concurrency());
+  }
+  options.service.max_concurrent = max_concurrent > 0 ? max_concurrent : 1;
+  options.service.font_dir = absl::GetFlag(FLAGS_font_dir);
+  options.max_connection_age_ms = absl::GetFlag(FLAGS_max_connection_age_ms);
+
+  auto server = stopframe::renderer::RendererServer::Start(options);
+  if (!server.ok()) {
+    std::fprintf(stderr, "stopframe-renderer: %s\n",
+                 server.status().ToString().c_str());
+    return 1;
+  }
+  // One line on stderr that scripts and the gateway can wait for.
+  std::fprintf(stderr, "stopframe-renderer: listening on %s\n",
+               (*server)->target().c_str());
+
+  if (int fd = absl::GetFlag(FLAGS_ready_fd); fd >= 0) {
+    std::string line = (*server)->target() + "\n";
+    if (write(fd, line.data(), line.size()) < 0) return 1;
+    close(fd);
+  }
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  std::fprintf(stderr, "stopframe-renderer: signal %d, shutting down\n",
+               signal_number);
+  (*server)->Shutdown(absl::Milliseconds(absl::GetFlag(FLAGS_shutdown_grace_ms)));
+  return 0;
+}

@@ -1,0 +1,183 @@
+#include "renderer/render_reactor.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "renderer/media/video_pipeline.h"
+
+namespace stopframe::renderer {
+namespace {
+
+namespace pb = ::stopframe::renderer::v1;
+
+constexpr size_t kChunkBytes = 256 * 1024;  // well under the 4 MiB limit
+constexpr size_t kMaxQueuedEvents = 16;     // at most ~4 MiB per render
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                      std::string(status.message()));
+}
+
+}  // namespace
+
+RenderReactor* RenderReactor::Start(RenderService* service,
+                                    const pb::RenderRequest* request) {
+  // Owned by gRPC from here on; OnDone deletes it.
+  auto* reactor = new RenderReactor(service);
+  absl::StatusOr<RenderJobSpec> job =
+      ConvertRenderRequest(*request, service->options().font_dir);
+  if (!job.ok()) {
+    service->CountRejected();
+    reactor->Finish(ToGrpcStatus(job.status()));
+    return reactor;
+  }
+  if (!service->TryStartRender()) {
+    reactor->Finish(grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        absl::StrCat("renderer is busy: ", service->options().max_concurrent,
+                     " renders already running (--max-concurrent); retry "
+                     "later or add a replica")));
+    return reactor;
+  }
+  service->pool().Submit(
+      [reactor, job = *std::move(job)] { reactor->Run(job); });
+  return reactor;
+}
+
+void RenderReactor::Run(const RenderJobSpec& job) {
+  int64_t frames_done = 0;
+  int64_t offset = 0;
+  std::string pending;  // bytes batched into chunks of kChunkBytes
+  auto send_chunk = [&](size_t n) -> absl::Status {
+    pb::RenderEvent event;
+    pb::VideoChunk* chunk = event.mutable_chunk();
+    chunk->set_offset(offset);
+    chunk->set_data(pending.substr(0, n));
+    pending.erase(0, n);
+    offset += n;
+    return Enqueue(std::move(event));
+  };
+
+  media::RenderCallbacks callbacks;
+  callbacks.on_bytes = [&](absl::Span<const uint8_t> bytes) -> absl::Status {
+    pending.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    while (pending.size() >= kChunkBytes) {
+      if (absl::Status s = send_chunk(kChunkBytes); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  };
+  callbacks.on_progress = [&](const media::RenderProgress& p) {
+    frames_done = p.frames_done;
+    pb::RenderEvent event;
+    pb::Progress* progress = event.mutable_progress();
+    progress->set_frames_done(p.frames_done);
+    progress->set_frames_total(p.frames_total);
+    progress->set_stage(p.stage);
+    Enqueue(std::move(event)).IgnoreError();  // a cancel is seen next frame
+  };
+
+  absl::StatusOr<media::RenderSummary> summary = media::RenderWrappedVideo(
+      job.content, job.video, cancelled_, callbacks);
+  absl::Status status = summary.status();
+  if (status.ok() && !pending.empty()) status = send_chunk(pending.size());
+  if (status.ok()) {
+    frames_done = summary->frames;
+    pb::RenderEvent event;
+    pb::Summary* s = event.mutable_summary();
+    s->set_frames(summary->frames);
+    s->set_duration_seconds(summary->duration_seconds);
+    s->set_bytes(summary->bytes);
+    s->set_encoder(summary->encoder);
+    s->set_width(job.video.width);
+    s->set_height(job.video.height);
+    s->set_fps(job.video.fps);
+    status = Enqueue(std::move(event));
+  }
+
+  RenderService::Outcome outcome = RenderService::Outcome::kCompleted;
+  grpc::Status final_status = grpc::Status::OK;
+  if (cancelled_.load()) {
+    outcome = RenderService::Outcome::kCancelled;
+    final_status = grpc::Status(grpc::StatusCode::CANCELLED, "render cancelled");
+  } else if (!status.ok()) {
+    outcome = RenderService::Outcome::kFailed;
+    final_status = ToGrpcStatus(status);
+  }
+  // Counters first, so a client that sees the status also sees active drop.
+  service_->EndRender(outcome, frames_done);
+  WorkerDone(final_status);
+}
+
+absl::Status RenderReactor::Enqueue(pb::RenderEvent event) {
+  const pb::RenderEvent* to_write = nullptr;
+  {
+    absl::MutexLock lock(&mu_);
+    const size_t unsent_from = write_in_flight_ ? 1 : 0;
+    if (event.has_progress() && queue_.size() > unsent_from &&
+        queue_.back().has_progress()) {
+      queue_.back() = std::move(event);  // coalesce: only the latest matters
+      return absl::OkStatus();
+    }
+    auto has_space_or_cancelled = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return cancelled_.load() || queue_.size() < kMaxQueuedEvents;
+    };
+    mu_.Await(absl::Condition(&has_space_or_cancelled));
+    if (cancelled_.load()) return absl::CancelledError("render cancelled");
+    queue_.push_back(std::move(event));
+    if (!write_in_flight_) {
+      write_in_flight_ = true;
+      to_write = &queue_.front();  // deque keeps it in place until popped
+    }
+  }
+  if (to_write != nullptr) StartWrite(to_write);
+  return absl::OkStatus();
+}
+
+void RenderReactor::OnWriteDone(bool ok) {
+  const pb::RenderEvent* next = nullptr;
+  bool finish = false;
+  grpc::Status status;
+  {
+    absl::MutexLock lock(&mu_);
+    queue_.pop_front();
+    write_in_flight_ = false;
+    if (!ok) cancelled_.store(true);  // the stream broke: nobody is reading
+    if (!cancelled_.load() && !queue_.empty()) {
+      write_in_flight_ = true;
+      next = &queue_.front();
+    } else if (worker_done_ && !finished_) {
+      finished_ = finish = true;
+      status = final_status_;
+    }
+  }
+  if (next != nullptr) {
+    StartWrite(next);
+  } else if (finish) {
+    Finish(status);
+  }
+}
+
+void RenderReactor::WorkerDone(grpc::Status status) {
+  bool finish = false;
+  {
+    absl::MutexLock lock(&mu_);
+    worker_done_ = true;
+    final_status_ = status;
+    if (!write_in_flight_ && (queue_.empty() || cancelled_.load()) &&
+        !finished_) {
+      finished_ = finish = true;
+    }
+  }
+  // Past this point OnDone may delete `this` at any moment.
+  if (finish) Finish(status);
+}
+
+void RenderReactor::OnCancel() {
+  absl::MutexLock lock(&mu_);
+  cancelled_.store(true);
+}
+
+void RenderReactor::OnDone() { delete this; }
+
+}  // namespace stopframe::renderer

@@ -1,0 +1,59 @@
+#ifndef STOPFRAME_RENDERER_RENDER_SERVICE_H_
+#define STOPFRAME_RENDERER_RENDER_SERVICE_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "common/worker_pool.h"
+#include "stopframe/renderer/v1/renderer.grpc.pb.h"
+
+namespace stopframe::renderer {
+
+struct RenderServiceOptions {
+  int max_concurrent = 2;  // renders at once; more get RESOURCE_EXHAUSTED
+  std::string font_dir = "/usr/share/fonts/truetype/dejavu";
+};
+
+// The gRPC edge of the renderer: admits renders, runs each on a worker
+// thread of its own pool, and keeps the counters GetStats reports.
+// Owned by RendererServer, which must shut the grpc::Server down (finishing
+// every RPC) before destroying this service.
+// Thread-safe: gRPC calls its methods from any thread.
+class RenderService final
+    : public stopframe::renderer::v1::Renderer::CallbackService {
+ public:
+  explicit RenderService(RenderServiceOptions options);
+
+  grpc::ServerWriteReactor<stopframe::renderer::v1::RenderEvent>*
+  RenderWrapped(grpc::CallbackServerContext* context,
+                const stopframe::renderer::v1::RenderRequest* request) override;
+
+  grpc::ServerUnaryReactor* GetStats(
+      grpc::CallbackServerContext* context,
+      const stopframe::renderer::v1::GetStatsRequest* request,
+      stopframe::renderer::v1::RendererStats* response) override;
+
+  // Called by render reactors.
+  const RenderServiceOptions& options() const { return options_; }
+  WorkerPool& pool() { return pool_; }
+  // Reserves one of max_concurrent slots; false when all are taken.
+  bool TryStartRender();
+  void CountRejected();
+  enum class Outcome { kCompleted, kCancelled, kFailed };
+  void EndRender(Outcome outcome, int64_t frames_encoded);
+
+ private:
+  const RenderServiceOptions options_;
+
+  absl::Mutex mu_;
+  stopframe::renderer::v1::RendererStats stats_ ABSL_GUARDED_BY(mu_);
+
+  // Declared last: destroyed first, joining workers while the rest is alive.
+  WorkerPool pool_;
+};
+
+}  // namespace stopframe::renderer
+
+#endif  // STOPFRAME_RENDERER_RENDER_SERVICE_H_
