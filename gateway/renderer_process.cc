@@ -94,7 +94,11 @@ absl::StatusOr<std::unique_ptr<RendererProcess>> RendererProcess::Spawn(
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, 0);
     dup2(2, 1);  // never the gateway's protocol stream
-    dup2(ready[1], kReadyFd);
+    if (ready[1] == kReadyFd) {
+      fcntl(kReadyFd, F_SETFD, 0);  // dup2 onto itself would keep CLOEXEC
+    } else {
+      dup2(ready[1], kReadyFd);
+    }
     execv(binary.c_str(), argv.data());
     _exit(127);
   }

@@ -1,6 +1,7 @@
 #include "renderer/render_service.h"
 
 #include "renderer/render_reactor.h"
+#include "renderer/stats_watch_reactor.h"
 
 namespace stopframe::renderer {
 
@@ -29,20 +30,45 @@ grpc::ServerUnaryReactor* RenderService::GetStats(
   return reactor;
 }
 
+grpc::ServerWriteReactor<pb::RendererStats>* RenderService::WatchStats(
+    grpc::CallbackServerContext* context, const pb::WatchStatsRequest* request) {
+  auto* watcher = new StatsWatchReactor(this);  // deleted in its OnDone
+  absl::MutexLock lock(&mu_);
+  {
+    absl::MutexLock watch_lock(&watch_mu_);
+    watchers_.insert(watcher);
+  }
+  watcher->Offer(stats_);
+  return watcher;
+}
+
+void RenderService::RemoveWatcher(StatsWatchReactor* watcher) {
+  absl::MutexLock lock(&watch_mu_);
+  watchers_.erase(watcher);
+}
+
+void RenderService::PublishLocked() {
+  absl::MutexLock lock(&watch_mu_);
+  for (StatsWatchReactor* watcher : watchers_) watcher->Offer(stats_);
+}
+
 bool RenderService::TryStartRender() {
   absl::MutexLock lock(&mu_);
   if (stats_.active() >= options_.max_concurrent) {
     stats_.set_rejected(stats_.rejected() + 1);
+    PublishLocked();
     return false;
   }
   stats_.set_active(stats_.active() + 1);
   stats_.set_started(stats_.started() + 1);
+  PublishLocked();
   return true;
 }
 
 void RenderService::CountRejected() {
   absl::MutexLock lock(&mu_);
   stats_.set_rejected(stats_.rejected() + 1);
+  PublishLocked();
 }
 
 void RenderService::EndRender(Outcome outcome, int64_t frames_encoded) {
@@ -60,6 +86,7 @@ void RenderService::EndRender(Outcome outcome, int64_t frames_encoded) {
       stats_.set_failed(stats_.failed() + 1);
       break;
   }
+  PublishLocked();
 }
 
 }  // namespace stopframe::renderer

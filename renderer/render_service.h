@@ -5,11 +5,14 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "common/worker_pool.h"
 #include "stopframe/renderer/v1/renderer.grpc.pb.h"
 
 namespace stopframe::renderer {
+
+class StatsWatchReactor;
 
 struct RenderServiceOptions {
   int max_concurrent = 2;  // renders at once; more get RESOURCE_EXHAUSTED
@@ -35,6 +38,10 @@ class RenderService final
       const stopframe::renderer::v1::GetStatsRequest* request,
       stopframe::renderer::v1::RendererStats* response) override;
 
+  grpc::ServerWriteReactor<stopframe::renderer::v1::RendererStats>* WatchStats(
+      grpc::CallbackServerContext* context,
+      const stopframe::renderer::v1::WatchStatsRequest* request) override;
+
   // Called by render reactors.
   const RenderServiceOptions& options() const { return options_; }
   WorkerPool& pool() { return pool_; }
@@ -43,12 +50,20 @@ class RenderService final
   void CountRejected();
   enum class Outcome { kCompleted, kCancelled, kFailed };
   void EndRender(Outcome outcome, int64_t frames_encoded);
+  // Called by a watcher's OnDone.
+  void RemoveWatcher(StatsWatchReactor* watcher);
 
  private:
   const RenderServiceOptions options_;
 
+  // Sends stats_ to every watcher; called with mu_ held so that watchers see
+  // snapshots in order. Lock order: mu_, then watch_mu_, then a watcher's.
+  void PublishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   absl::Mutex mu_;
   stopframe::renderer::v1::RendererStats stats_ ABSL_GUARDED_BY(mu_);
+  absl::Mutex watch_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  absl::flat_hash_set<StatsWatchReactor*> watchers_ ABSL_GUARDED_BY(watch_mu_);
 
   // Declared last: destroyed first, joining workers while the rest is alive.
   WorkerPool pool_;

@@ -31,7 +31,9 @@ absl::StatusOr<VideoSpec> ValidateVideoSpec(VideoSpec spec);
 struct RenderProgress {
   int64_t frames_done = 0;
   int64_t frames_total = 0;
-  const char* stage = "";  // "drawing", "encoding", "finishing"
+  // "encoding", "finishing" or "cancelled" ("drawing" is not used: slides
+  // are drawn lazily inside the frame loop).
+  const char* stage = "";
 };
 
 struct RenderSummary {
@@ -46,11 +48,16 @@ struct RenderCallbacks {
   // Receives the fragmented MP4 bytes in order. A non-OK status aborts the
   // render and is returned from RenderWrappedVideo.
   std::function<absl::Status(absl::Span<const uint8_t>)> on_bytes;
-  // Called at most every ~50 ms of render time and once at the end.
+  // Called once at the start (frames_done 0), at most every ~50 ms of render
+  // time, and once at the end with frames_done == frames_total ("finishing",
+  // before the encoder flush). A cancelled render ends with one "cancelled"
+  // call whose frames_done is the exact number of frames encoded.
   std::function<void(const RenderProgress&)> on_progress;
 };
 
-// The number of frames RenderWrappedVideo produces for this content and spec.
+// The number of frames RenderWrappedVideo produces for this content and spec
+// (slides * round(seconds_per_slide * fps), at least one frame per slide);
+// 0 if ValidateVideoSpec rejects the spec.
 int64_t CountFrames(const WrappedContent& content, const VideoSpec& spec);
 
 // Draws the slides and encodes them as H.264 (libx264, yuv420p) in a
