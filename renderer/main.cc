@@ -6,6 +6,10 @@
 #include <cstdio>
 #include <thread>
 
+extern "C" {
+#include <libavutil/log.h>
+}
+
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/time/time.h"
@@ -27,6 +31,7 @@ ABSL_FLAG(int, max_connection_age_ms, 60000,
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  av_log_set_level(AV_LOG_ERROR);  // x264's per-render statistics are noise
 
   // Block the stop signals in every thread; this one waits for them.
   sigset_t stop_signals;
