@@ -1,8 +1,37 @@
 #include "gateway/json_rpc.h"
 
+#include <string>
 #include <utility>
 
 namespace stopframe::gateway::jsonrpc {
+namespace {
+
+// Whether the brackets of `line` (outside strings) nest deeper than `max`.
+bool NestsDeeperThan(std::string_view line, int max) {
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : line) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
+}  // namespace
 
 std::optional<RequestId> RequestId::FromJson(const Json& value) {
   RequestId id;
@@ -20,6 +49,12 @@ std::optional<RequestId> RequestId::FromJson(const Json& value) {
 
 Message ParseMessage(std::string_view line) {
   Message m;
+  if (NestsDeeperThan(line, kMaxNestingDepth)) {
+    m.error_code = kInvalidRequest;
+    m.error_message = "Invalid Request: the message nests deeper than " +
+                      std::to_string(kMaxNestingDepth) + " levels";
+    return m;
+  }
   Json doc = Json::parse(line.begin(), line.end(), /*cb=*/nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
     m.error_code = kParseError;
@@ -35,6 +70,13 @@ Message ParseMessage(std::string_view line) {
   if (!doc.is_object()) {
     m.error_code = kInvalidRequest;
     m.error_message = "Invalid Request: a message must be a JSON object";
+    return m;
+  }
+  // A response from the client (even an error with a null id) gets no reply.
+  if (!doc.contains("method") && doc.contains("id") &&
+      (doc.contains("result") || doc.contains("error"))) {
+    m.kind = Message::Kind::kResponse;
+    m.id = RequestId::FromJson(doc["id"]);  // nullopt for a null id
     return m;
   }
   auto id_it = doc.find("id");

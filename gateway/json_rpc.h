@@ -20,6 +20,11 @@ inline constexpr int kMethodNotFound = -32601;
 inline constexpr int kInvalidParams = -32602;
 inline constexpr int kInternalError = -32603;
 
+// Messages nested deeper than this are refused before parsing: nlohmann::json
+// copies, compares and dumps recursively, so a line of a few hundred KB of
+// "[" would otherwise overflow the stack of whoever touches it next.
+inline constexpr int kMaxNestingDepth = 64;
+
 // A request id: a string or an integer. 1 and "1" are different ids.
 class RequestId {
  public:

@@ -59,8 +59,7 @@ void CopyPlanes(const AVFrame* from, AVFrame* to) {
 
 // out = (a * (256 - weight) + b * weight) / 256, per byte.
 void BlendRow(const uint8_t* __restrict a, const uint8_t* __restrict b,
-              uint8_t* __restrict out, int width,
-              int weight) {
+              uint8_t* __restrict out, int width, int weight) {
   const uint16_t wb = static_cast<uint16_t>(weight);
   const uint16_t wa = static_cast<uint16_t>(256 - weight);
   // Fixed-size blocks: at -O2 GCC only vectorizes loops with a known trip
@@ -90,7 +89,8 @@ void BlendPlanes(const AVFrame* a, const AVFrame* b, int weight, AVFrame* out) {
 }
 
 void FillSpan(AVFrame* f, int plane, int row, int x0, int x1, uint8_t value) {
-  if (x1 > x0) std::memset(f->data[plane] + row * f->linesize[plane] + x0, value, x1 - x0);
+  if (x1 > x0)
+    std::memset(f->data[plane] + row * f->linesize[plane] + x0, value, x1 - x0);
 }
 
 }  // namespace
@@ -130,13 +130,12 @@ absl::StatusOr<std::unique_ptr<FrameComposer>> FrameComposer::Create(
       options.fade_frames >= options.frames_per_slide) {
     return absl::InvalidArgumentError("FrameComposer: invalid options");
   }
-  auto c = std::make_unique<FrameComposer>(PrivateTag{}, options,
-                                           std::move(source));
-  c->sws_.reset(sws_getContext(options.width, options.height, AV_PIX_FMT_RGB24,
-                               options.width, options.height,
-                               AV_PIX_FMT_YUV420P,
-                               SWS_BICUBIC | SWS_ACCURATE_RND, nullptr,
-                               nullptr, nullptr));
+  auto c =
+      std::make_unique<FrameComposer>(PrivateTag{}, options, std::move(source));
+  c->sws_.reset(sws_getContext(
+      options.width, options.height, AV_PIX_FMT_RGB24, options.width,
+      options.height, AV_PIX_FMT_YUV420P, SWS_BICUBIC | SWS_ACCURATE_RND,
+      nullptr, nullptr, nullptr));
   if (c->sws_ == nullptr) return absl::InternalError("sws_getContext failed");
   // Full-range RGB in, BT.709 limited-range YUV out; the encoder tags the
   // stream the same way so players show the colours we drew.
@@ -220,9 +219,8 @@ void FrameComposer::DrawProgress(int slide, AVFrame* f) const {
   const int top = f->height - thickness;
   for (int i = 0; i < options_.slide_count; ++i) {
     const int x0 = (f->width * i / options_.slide_count) & ~1;
-    const int x1 =
-        ((f->width * (i + 1) / options_.slide_count) & ~1) -
-        (i + 1 < options_.slide_count ? gap : 0);
+    const int x1 = ((f->width * (i + 1) / options_.slide_count) & ~1) -
+                   (i + 1 < options_.slide_count ? gap : 0);
     const Yuv c = i <= slide ? kProgressFill : kProgressTrack;
     for (int row = top; row < f->height; ++row) {
       FillSpan(f, 0, row, x0, x1, c.y);

@@ -40,8 +40,8 @@ class FrameComposer {
     int width = 0;   // even
     int height = 0;  // even
     int slide_count = 0;
-    int frames_per_slide = 0;  // >= 1
-    int fade_frames = 0;       // crossfade length; < frames_per_slide
+    int frames_per_slide = 0;   // >= 1
+    int fade_frames = 0;        // crossfade length; < frames_per_slide
     bool progress_line = true;  // one segment per slide at the bottom
   };
 

@@ -56,8 +56,7 @@ class Dict {
 
 }  // namespace
 
-H264Mp4Encoder::H264Mp4Encoder(PrivateTag, const VideoSpec& spec,
-                               ByteSink sink)
+H264Mp4Encoder::H264Mp4Encoder(PrivateTag, const VideoSpec& spec, ByteSink sink)
     : sink_(std::move(sink)),
       description_(absl::StrCat("libx264 ", spec.preset, " crf ", spec.crf)) {}
 
@@ -84,7 +83,8 @@ absl::StatusOr<std::unique_ptr<H264Mp4Encoder>> H264Mp4Encoder::Create(
 absl::Status H264Mp4Encoder::Open(const VideoSpec& spec) {
   const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
   if (codec == nullptr) {
-    return absl::FailedPreconditionError("libavcodec was built without libx264");
+    return absl::FailedPreconditionError(
+        "libavcodec was built without libx264");
   }
   codec_ = avcodec_alloc_context3(codec);
   packet_ = av_packet_alloc();
@@ -105,7 +105,8 @@ absl::Status H264Mp4Encoder::Open(const VideoSpec& spec) {
   codec_->color_primaries = AVCOL_PRI_BT709;
   codec_->color_trc = AVCOL_TRC_BT709;
 
-  if (int err = avformat_alloc_output_context2(&format_, nullptr, "mp4", nullptr);
+  if (int err =
+          avformat_alloc_output_context2(&format_, nullptr, "mp4", nullptr);
       err < 0) {
     return AvError("avformat_alloc_output_context2", err);
   }

@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -84,9 +84,9 @@ Slide TitleSlide(std::string kicker, std::string headline, std::string body) {
 
 Slide Greeting(const WrappedContent& c) {
   std::string name = Trimmed(c.display_name);
-  std::string headline = name.empty()
-                             ? absl::StrCat("Your ", c.year, ", wrapped")
-                             : absl::StrCat(name, ", your ", c.year, " wrapped");
+  std::string headline =
+      name.empty() ? absl::StrCat("Your ", c.year, ", wrapped")
+                   : absl::StrCat(name, ", your ", c.year, " wrapped");
   return TitleSlide("STOPFRAME WRAPPED", std::move(headline),
                     "A look back at your year in the journal");
 }
@@ -114,14 +114,15 @@ Slide Rhythm(const WrappedContent& c) {
   s.layout = SlideLayout::kBars;
   s.kicker = "YOUR RHYTHM";
   s.headline = "Month by month";
-  for (int m = 0; m < 12; ++m) s.months[m] = std::max(0, c.entries_per_month[m]);
+  for (int m = 0; m < 12; ++m)
+    s.months[m] = std::max(0, c.entries_per_month[m]);
   int busiest = static_cast<int>(
       std::max_element(s.months.begin(), s.months.end()) - s.months.begin());
-  s.body = s.months[busiest] > 0
-               ? absl::StrCat("Busiest month: ", kMonthNames[busiest],
-                              " \u00b7 ",
-                              Counted(s.months[busiest], "entry", "entries"))
-               : "No monthly breakdown this year";
+  s.body =
+      s.months[busiest] > 0
+          ? absl::StrCat("Busiest month: ", kMonthNames[busiest], " \u00b7 ",
+                         Counted(s.months[busiest], "entry", "entries"))
+          : "No monthly breakdown this year";
   return s;
 }
 
@@ -164,7 +165,8 @@ Slide Extremes(const WrappedContent& c) {
   s.layout = SlideLayout::kHighlights;
   s.kicker = "LONGEST & SHORTEST";
   s.headline = "Big days and quick notes";
-  if (c.longest_entry) s.items.push_back(Highlight("LONGEST", *c.longest_entry));
+  if (c.longest_entry)
+    s.items.push_back(Highlight("LONGEST", *c.longest_entry));
   if (c.shortest_entry) {
     s.items.push_back(Highlight("SHORTEST", *c.shortest_entry));
   }
@@ -197,11 +199,15 @@ std::u32string DecodeUtf8(std::string_view in) {
   size_t i = 0;
   while (i < in.size()) {
     const auto b0 = static_cast<uint8_t>(in[i]);
-    int len = b0 < 0x80 ? 1 : (b0 >> 5) == 0x6 ? 2 : (b0 >> 4) == 0xE ? 3
-                                          : (b0 >> 3) == 0x1E      ? 4
-                                                                   : 0;
-    char32_t cp = len == 1 ? b0 : len == 2 ? b0 & 0x1F : len == 3 ? b0 & 0x0F
-                                                                   : b0 & 0x07;
+    int len = b0 < 0x80           ? 1
+              : (b0 >> 5) == 0x6  ? 2
+              : (b0 >> 4) == 0xE  ? 3
+              : (b0 >> 3) == 0x1E ? 4
+                                  : 0;
+    char32_t cp = len == 1   ? b0
+                  : len == 2 ? b0 & 0x1F
+                  : len == 3 ? b0 & 0x0F
+                             : b0 & 0x07;
     bool ok = len > 0 && i + len <= in.size();
     for (int k = 1; ok && k < len; ++k) {
       const auto b = static_cast<uint8_t>(in[i + k]);
@@ -210,7 +216,8 @@ std::u32string DecodeUtf8(std::string_view in) {
     }
     // Reject overlong forms, surrogates and out-of-range values.
     static constexpr char32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    ok = ok && cp >= kMin[len] && cp <= 0x10FFFF && (cp < 0xD800 || cp > 0xDFFF);
+    ok =
+        ok && cp >= kMin[len] && cp <= 0x10FFFF && (cp < 0xD800 || cp > 0xDFFF);
     out.push_back(ok ? cp : U'\uFFFD');
     i += ok ? len : 1;
   }
@@ -298,7 +305,9 @@ class TextStyle {
     GlyphRun dots = Shape(U"\u2026");
     const FT_Pos budget = (FT_Pos{max_width} << 6) - dots.width;
     const size_t n = run.glyphs.size();
-    auto prefix_width = [&](size_t k) { return k < n ? run.pen[k] : run.width; };
+    auto prefix_width = [&](size_t k) {
+      return k < n ? run.pen[k] : run.width;
+    };
     size_t keep = 0;
     while (keep < n && prefix_width(keep + 1) <= budget) ++keep;
     while (keep > 0 && run.chars[keep - 1] == U' ') --keep;
@@ -333,15 +342,15 @@ class TextStyle {
       if (static_cast<int>(lines.size()) == max_lines - 1) {
         // Everything left goes on the last line.
         size_t from = words[i].data() - text.data();
-        std::u32string rest = line.empty() ? std::u32string(text.substr(from))
-                                           : line + U' ' +
-                                                 std::u32string(text.substr(from));
+        std::u32string rest =
+            line.empty() ? std::u32string(text.substr(from))
+                         : line + U' ' + std::u32string(text.substr(from));
         lines.push_back(Fit(rest, max_width));
         return lines;
       }
-      std::u32string candidate =
-          line.empty() ? std::u32string(words[i])
-                       : line + U' ' + std::u32string(words[i]);
+      std::u32string candidate = line.empty()
+                                     ? std::u32string(words[i])
+                                     : line + U' ' + std::u32string(words[i]);
       if (line.empty() || Shape(candidate).PixelWidth() <= max_width) {
         line = std::move(candidate);
         continue;
@@ -364,10 +373,10 @@ class TextStyle {
       }
       const FT_GlyphSlot slot = face_->glyph;
       if (slot->bitmap.pixel_mode != FT_PIXEL_MODE_GRAY) continue;
-      BlendCoverage(slot->bitmap,
-                    x + static_cast<int>((run.pen[i] + 32) >> 6) +
-                        slot->bitmap_left,
-                    baseline - slot->bitmap_top, color, canvas);
+      BlendCoverage(
+          slot->bitmap,
+          x + static_cast<int>((run.pen[i] + 32) >> 6) + slot->bitmap_left,
+          baseline - slot->bitmap_top, color, canvas);
     }
   }
 
@@ -378,7 +387,8 @@ class TextStyle {
     const int cols = static_cast<int>(bm.width);
     for (int r = std::max(0, -y0); r < rows && y0 + r < canvas->height; ++r) {
       const uint8_t* src = bm.buffer + r * bm.pitch;
-      uint8_t* dst = canvas->pixels.data() + (size_t(y0 + r) * canvas->width) * 3;
+      uint8_t* dst =
+          canvas->pixels.data() + (size_t(y0 + r) * canvas->width) * 3;
       for (int c = std::max(0, -x0); c < cols && x0 + c < canvas->width; ++c) {
         const int a = src[c];
         if (a == 0) continue;
@@ -402,11 +412,11 @@ struct Palette {
 };
 
 constexpr Palette kPalettes[] = {
-    {{40, 30, 90}, {12, 10, 28}, {255, 181, 71}},
-    {{16, 52, 84}, {8, 12, 26}, {94, 200, 255}},
-    {{74, 24, 64}, {16, 8, 22}, {255, 112, 136}},
-    {{14, 64, 60}, {6, 16, 20}, {46, 214, 182}},
-    {{54, 36, 100}, {12, 10, 30}, {176, 150, 255}},
+    {{38, 30, 86}, {10, 10, 26}, {255, 181, 71}},
+    {{38, 30, 86}, {10, 10, 26}, {94, 200, 255}},
+    {{38, 30, 86}, {10, 10, 26}, {255, 112, 136}},
+    {{38, 30, 86}, {10, 10, 26}, {46, 214, 182}},
+    {{38, 30, 86}, {10, 10, 26}, {176, 150, 255}},
 };
 
 constexpr Rgb kWhite = {246, 246, 250};
@@ -571,12 +581,14 @@ class SlideLayoutPainter {
               kicker.Wrap(NormalizeText(slide_.kicker), m_.content_width, 1),
               palette_.accent, /*centred=*/false, &y);
     y += m_.Px(0.012);
-    DrawLines(headline,
-              headline.Wrap(NormalizeText(slide_.headline), m_.content_width, 2),
-              kWhite, /*centred=*/false, &y);
+    DrawLines(
+        headline,
+        headline.Wrap(NormalizeText(slide_.headline), m_.content_width, 2),
+        kWhite, /*centred=*/false, &y);
     if (with_body && !slide_.body.empty()) {
       const TextStyle body = Body();
-      DrawLines(body, body.Wrap(NormalizeText(slide_.body), m_.content_width, 1),
+      DrawLines(body,
+                body.Wrap(NormalizeText(slide_.body), m_.content_width, 1),
                 kSoft, /*centred=*/false, &y);
     }
     return y + m_.Px(0.05);
@@ -611,15 +623,16 @@ class SlideLayoutPainter {
     const int bar_width = std::max(2, slot * 6 / 10);
     const int base = Bottom() - initial.line_height();
     const int max_bar = std::max(4, base - top - count.line_height());
-    const int busiest = *std::max_element(slide_.months.begin(),
-                                          slide_.months.end());
+    const int busiest =
+        *std::max_element(slide_.months.begin(), slide_.months.end());
     const Rgb track = Mix(palette_.bottom, kDim, 0.25);
     const Rgb quiet = Mix(palette_.accent, palette_.bottom, 0.45);
     for (int m = 0; m < 12; ++m) {
       const int value = slide_.months[m];
       const int x = m_.margin + m * slot + (slot - bar_width) / 2;
-      const int h =
-          busiest > 0 ? static_cast<int>(int64_t{max_bar} * value / busiest) : 0;
+      const int h = busiest > 0
+                        ? static_cast<int>(int64_t{max_bar} * value / busiest)
+                        : 0;
       const int rule = AccentRuleHeight();
       FillRect(x, base - rule, bar_width, rule, track, canvas_);
       if (h > 0) {
@@ -640,16 +653,17 @@ class SlideLayoutPainter {
     const TextStyle text = Body();
     const int bar = std::max(3, m_.unit / 90);
     const int row = text.line_height() + bar + m_.Px(0.035);
-    const int rows = std::min<int>(slide_.items.size(),
-                                   std::max(1, (Bottom() - top) / row));
+    const int rows =
+        std::min<int>(slide_.items.size(), std::max(1, (Bottom() - top) / row));
     const Rgb track = Mix(palette_.bottom, kDim, 0.25);
     int y = top;
     for (int i = 0; i < rows; ++i) {
       const SlideItem& item = slide_.items[i];
-      GlyphRun value = text.Fit(NormalizeText(item.value), m_.content_width / 2);
-      GlyphRun label = text.Fit(
-          NormalizeText(item.label),
-          m_.content_width - value.PixelWidth() - m_.Px(0.04));
+      GlyphRun value =
+          text.Fit(NormalizeText(item.value), m_.content_width / 2);
+      GlyphRun label =
+          text.Fit(NormalizeText(item.label),
+                   m_.content_width - value.PixelWidth() - m_.Px(0.04));
       text.Draw(label, m_.margin, y + text.ascent(), kWhite, canvas_);
       text.Draw(value, m_.margin + m_.content_width - value.PixelWidth(),
                 y + text.ascent(), kDim, canvas_);
@@ -677,7 +691,8 @@ class SlideLayoutPainter {
       if (!item.detail.empty()) block += detail.line_height();
       if (y + block - gap > Bottom()) break;
       if (!item.label.empty()) {
-        DrawLines(label, {label.Fit(NormalizeText(item.label), m_.content_width)},
+        DrawLines(label,
+                  {label.Fit(NormalizeText(item.label), m_.content_width)},
                   palette_.accent, false, &y);
       }
       DrawLines(value, {value.Fit(NormalizeText(item.value), m_.content_width)},
@@ -690,7 +705,8 @@ class SlideLayoutPainter {
       y += gap;
     }
     if (!slide_.body.empty() && y + detail.line_height() <= Bottom()) {
-      DrawLines(detail, {detail.Fit(NormalizeText(slide_.body), m_.content_width)},
+      DrawLines(detail,
+                {detail.Fit(NormalizeText(slide_.body), m_.content_width)},
                 kDim, false, &y);
     }
   }
@@ -715,8 +731,8 @@ std::vector<Slide> BuildSlides(const WrappedContent& content) {
     deck.push_back(Totals(content));
     deck.push_back(Rhythm(content));
     if (!content.top_tags.empty()) {
-      deck.push_back(Ranked("TOP TAGS", "What you wrote about",
-                            content.top_tags));
+      deck.push_back(
+          Ranked("TOP TAGS", "What you wrote about", content.top_tags));
     }
     if (!content.moods.empty()) {
       deck.push_back(Ranked("MOODS", "How it felt", content.moods));
@@ -728,7 +744,8 @@ std::vector<Slide> BuildSlides(const WrappedContent& content) {
     if (!content.favorites.empty()) deck.push_back(Favorites(content));
   }
   deck.push_back(Closing(content));
-  for (size_t i = 0; i < deck.size(); ++i) deck[i].palette = static_cast<int>(i);
+  for (size_t i = 0; i < deck.size(); ++i)
+    deck[i].palette = static_cast<int>(i);
   return deck;
 }
 
@@ -755,8 +772,8 @@ absl::StatusOr<std::unique_ptr<SlidePainter>> SlidePainter::Create(
     if (FT_Error err = FT_New_Face(fonts->library, path.c_str(), 0, face);
         err != 0) {
       *face = nullptr;
-      return absl::FailedPreconditionError(
-          absl::StrCat("cannot load font ", path, " (FreeType error ", err, ")"));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cannot load font ", path, " (FreeType error ", err, ")"));
     }
     return absl::OkStatus();
   };

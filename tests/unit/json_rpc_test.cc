@@ -215,6 +215,43 @@ TEST(JsonRpcParseTest, ScalarParamsIsInvalidRequest) {
   }
 }
 
+// `levels` nested arrays inside params.arguments (itself at depth 3).
+std::string NestedRequest(int levels) {
+  return R"({"jsonrpc":"2.0","id":1,"method":"tools/call",)"
+         R"("params":{"name":"x","arguments":{"a":)" +
+         std::string(levels, '[') + std::string(levels, ']') + "}}}";
+}
+
+TEST(JsonRpcParseTest, NestingAtLimitAccepted) {
+  Message m = ParseMessage(NestedRequest(kMaxNestingDepth - 3));
+  EXPECT_EQ(m.kind, Kind::kRequest) << m.error_message;
+}
+
+TEST(JsonRpcParseTest, NestingOverLimitIsInvalidRequest) {
+  Message m = ParseMessage(NestedRequest(kMaxNestingDepth - 2));
+  EXPECT_EQ(m.kind, Kind::kInvalid);
+  EXPECT_EQ(m.error_code, kInvalidRequest);
+  EXPECT_THAT(m.error_message, HasSubstr("nests deeper"));
+  EXPECT_FALSE(m.id.has_value());
+}
+
+// Deep nesting used to parse fine and then overflow the stack when the
+// arguments were copied (nlohmann::json copies recursively).
+TEST(JsonRpcParseTest, HugeNestingRefusedWithoutCrashing) {
+  Message m = ParseMessage(NestedRequest(1 << 20));
+  EXPECT_EQ(m.kind, Kind::kInvalid);
+  EXPECT_EQ(m.error_code, kInvalidRequest);
+}
+
+TEST(JsonRpcParseTest, BracketsInsideStringsDoNotCount) {
+  const std::string deep_text(1000, '[');
+  Message m =
+      ParseMessage(R"({"jsonrpc":"2.0","id":1,"method":"m","params":{"t":")" +
+                   deep_text + R"(\"\\{{{"}})");
+  ASSERT_EQ(m.kind, Kind::kRequest) << m.error_message;
+  EXPECT_EQ(m.params["t"], deep_text + "\"\\{{{");
+}
+
 TEST(JsonRpcSerializeTest, SingleLine) {
   std::string line = Serialize(MakeResult(Json(1), Json{{"text", "a\nb"}}));
   EXPECT_EQ(line.find('\n'), std::string::npos);
@@ -251,6 +288,19 @@ TEST(JsonRpcMakeTest, NotificationShape) {
                      {"method", "notifications/progress"},
                      {"params", {{"progress", 1}}}}));
   EXPECT_FALSE(n.contains("id"));
+}
+
+}  // namespace
+}  // namespace stopframe::gateway::jsonrpc
+
+namespace stopframe::gateway::jsonrpc {
+namespace {
+
+TEST(JsonRpcParseNullIdTest, ErrorResponseWithNullIdIsAResponseNotAnError) {
+  Message m = ParseMessage(
+      R"({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"x"}})");
+  EXPECT_EQ(m.kind, Message::Kind::kResponse);
+  EXPECT_FALSE(m.id.has_value());
 }
 
 }  // namespace

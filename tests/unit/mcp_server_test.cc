@@ -471,6 +471,21 @@ TEST_F(McpServerTest, OversizedLineIsInvalidRequestWithNullId) {
   EXPECT_THAT(r["error"]["message"].get<std::string>(), HasSubstr("1048576"));
 }
 
+TEST_F(McpServerTest, DeeplyNestedMessageRefusedAndServerSurvives) {
+  Initialize();
+  // ~400 KB, far below the framing limit; used to crash the reader thread.
+  const int levels = 200000;
+  server_->HandleLine(
+      R"({"jsonrpc":"2.0","id":9,"method":"tools/call","params":)"
+      R"({"name":"echo","arguments":{"text":"x","deep":)" +
+      std::string(levels, '[') + std::string(levels, ']') + "}}}");
+  std::vector<Json> out = sink_.Messages();
+  ASSERT_FALSE(out.empty());
+  ExpectError(out.back(), jsonrpc::kInvalidRequest);
+  EXPECT_TRUE(out.back()["id"].is_null());
+  EXPECT_TRUE(Call("alive", "ping").contains("result"));
+}
+
 // tools/call validation.
 
 TEST_F(McpServerTest, ToolsCallMissingName) {

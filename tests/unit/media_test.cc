@@ -106,8 +106,10 @@ std::map<std::string, std::string> Probe(const std::string& mp4) {
     std::string s(line);
     while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
     const size_t eq = s.find('=');
-    if (eq != std::string::npos) fields[s.substr(0, eq)] = s.substr(eq + 1);
-    else fields["error"] += s;
+    if (eq != std::string::npos)
+      fields[s.substr(0, eq)] = s.substr(eq + 1);
+    else
+      fields["error"] += s;
   }
   pclose(pipe);
   std::remove(path.c_str());
@@ -254,8 +256,8 @@ TEST_F(MediaTest, PaintsTextOnEverySlideAtEverySize) {
       img.height = h;
       ASSERT_TRUE((*painter)->Paint(deck[i], &img).ok());
       ASSERT_EQ(img.pixels.size(), size_t(w) * h * 3);
-      EXPECT_GT(BrightPixels(img), 0) << "slide " << i << " at " << w << "x"
-                                      << h;
+      EXPECT_GT(BrightPixels(img), 0)
+          << "slide " << i << " at " << w << "x" << h;
     }
   }
 }
@@ -325,8 +327,7 @@ TEST_F(MediaTest, ComposerPaintsEachSlideOnceAndCrossfades) {
     luma.push_back((*frame)->data[0][45 * (*frame)->linesize[0] + 80]);
   }
   EXPECT_EQ(paints, 3);
-  EXPECT_EQ((*composer)->Next().status().code(),
-            absl::StatusCode::kOutOfRange);
+  EXPECT_EQ((*composer)->Next().status().code(), absl::StatusCode::kOutOfRange);
   // Held frames are identical; the last 3 frames of a slide step towards the
   // next one; the last slide does not fade out.
   for (int i = 1; i < 7; ++i) EXPECT_EQ(luma[i], luma[0]);
