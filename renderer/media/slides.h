@@ -33,7 +33,7 @@ struct SlideItem {
 // What one slide says, independent of resolution. Plain data.
 struct Slide {
   SlideLayout layout = SlideLayout::kTitle;
-  int palette = 0;  // picks background and accent colours
+  int accent = 0;  // picks the accent colour
   std::string kicker;
   std::string headline;
   std::string body;
