@@ -93,9 +93,9 @@ std::string FfmpegCommand(const VideoSpec& spec, int slides, double seconds) {
   return absl::StrFormat(
       "ffmpeg -v error -y -f lavfi -i color=c=0x1e1b4b:s=%dx%d:r=%d -t %.3f "
       "-vf \"%s\" -c:v libx264 -preset %s -crf %d -pix_fmt yuv420p "
-      "-movflags frag_keyframe+empty_moov -f mp4 /dev/null",
+      "-g %d -movflags frag_keyframe+empty_moov -f mp4 /dev/null",
       spec.width, spec.height, spec.fps, seconds, filters, spec.preset,
-      spec.crf);
+      spec.crf, 10 * spec.fps);
 }
 
 Sample RunFfmpeg(const std::string& command) {

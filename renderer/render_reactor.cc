@@ -77,8 +77,20 @@ void RenderReactor::Run(const RenderJobSpec& job) {
     Enqueue(std::move(event)).IgnoreError();  // a cancel is seen next frame
   };
 
+  // A cancel is reported as soon as the loop stops; the codec teardown that
+  // follows inside RenderWrappedVideo must not delay "active 0" or the
+  // RPC's status. After WorkerDone, `this` may already be deleted.
+  bool finished_early = false;
+  RenderService* const service = service_;
+  callbacks.on_cancelled = [&](int64_t frames) {
+    finished_early = true;
+    service->EndRender(RenderService::Outcome::kCancelled, frames);
+    WorkerDone(grpc::Status(grpc::StatusCode::CANCELLED, "render cancelled"));
+  };
+
   absl::StatusOr<media::RenderSummary> summary = media::RenderWrappedVideo(
       job.content, job.video, cancelled_, callbacks);
+  if (finished_early) return;
   absl::Status status = summary.status();
   if (status.ok() && !pending.empty()) status = send_chunk(pending.size());
   if (status.ok()) {

@@ -124,13 +124,17 @@ absl::StatusOr<RenderSummary> RenderWrappedVideo(
   auto report = [&](int64_t done, const char* stage) {
     if (callbacks.on_progress) callbacks.on_progress({done, total, stage});
   };
+  // Tells the caller exactly how many frames were encoded, then lets the
+  // codec and painter be freed on the way out.
+  auto stopped = [&](int64_t frames) -> absl::Status {
+    report(frames, "cancelled");
+    if (callbacks.on_cancelled) callbacks.on_cancelled(frames);
+    return absl::CancelledError("render cancelled");
+  };
 
   // Checked before creating the encoder: a render cancelled while queued
   // should not start x264 at all.
-  if (cancelled.load()) {
-    report(0, "cancelled");
-    return absl::CancelledError("render cancelled");
-  }
+  if (cancelled.load()) return stopped(0);
   absl::StatusOr<std::unique_ptr<H264Mp4Encoder>> encoder =
       H264Mp4Encoder::Create(spec, [&](absl::Span<const uint8_t> bytes) {
         return callbacks.on_bytes ? callbacks.on_bytes(bytes)
@@ -141,11 +145,7 @@ absl::StatusOr<RenderSummary> RenderWrappedVideo(
   report(0, "encoding");  // lets the caller show the total right away
   auto last_report = std::chrono::steady_clock::now();
   for (int64_t i = 0; i < total; ++i) {
-    if (cancelled.load()) {
-      // Tells the caller exactly how many frames were encoded.
-      report(i, "cancelled");
-      return absl::CancelledError("render cancelled");
-    }
+    if (cancelled.load()) return stopped(i);
     absl::StatusOr<const AVFrame*> frame = (*composer)->Next();
     if (!frame.ok()) return frame.status();
     if (absl::Status s = (*encoder)->EncodeFrame(*frame); !s.ok()) return s;
@@ -155,10 +155,7 @@ absl::StatusOr<RenderSummary> RenderWrappedVideo(
       last_report = now;
     }
   }
-  if (cancelled.load()) {
-    report(total, "cancelled");
-    return absl::CancelledError("render cancelled");
-  }
+  if (cancelled.load()) return stopped(total);
   report(total, "finishing");
   if (absl::Status s = (*encoder)->Finish(); !s.ok()) return s;
 
