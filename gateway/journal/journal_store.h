@@ -47,8 +47,55 @@ struct Entry {
   std::string updated_at;  // ISO 8601 UTC
 };
 
+// A partial update: fields left unset are kept. For the optional text
+// fields, a set outer optional holding nullopt clears the field (JSON null).
+struct EntryUpdate {
+  std::optional<std::string> title;
+  std::optional<std::string> content;
+  std::optional<std::optional<std::string>> mood;
+  std::optional<std::optional<std::string>> location;
+  std::optional<std::optional<std::string>> weather;
+  std::optional<bool> is_private;
+  std::optional<bool> is_favorite;
+  std::optional<std::string> entry_date;
+  std::optional<std::vector<std::string>> tags;  // replaces the whole set
+};
+
+struct Tag {
+  int64_t id = 0;
+  std::string name;
+  std::optional<std::string> description;
+  int64_t entry_count = 0;
+  std::string created_at;
+  std::string updated_at;
+};
+
+struct NewTag {
+  std::string name;  // 1..50 bytes, unique ignoring ASCII case
+  std::optional<std::string> description;  // <= 1000 bytes
+};
+
+struct TagUpdate {
+  std::optional<std::string> name;
+  std::optional<std::optional<std::string>> description;  // nullopt clears
+};
+
+// A finished video, recorded when the gateway publishes it (schema v2).
+struct VideoRecord {
+  std::string id;  // 32 lowercase hex digits, the file's name without .mp4
+  int year = 0;
+  std::string quality;  // draft, standard, high
+  int64_t bytes = 0;
+  int64_t frames = 0;
+  double duration_seconds = 0;
+  std::string created_at;  // set by RecordVideo
+};
+
 struct ListEntriesQuery {
   std::optional<int> year;
+  std::optional<int> month;        // 1..12; needs year
+  std::optional<std::string> tag;  // tag name, ignoring ASCII case
+  std::optional<bool> favorite;
   int64_t after_id = 0;  // cursor: return entries with id > after_id
   int limit = 50;        // 1..200
 };
@@ -108,6 +155,27 @@ class JournalStore {
   absl::StatusOr<std::vector<Entry>> ListEntries(const ListEntriesQuery& query);
   absl::StatusOr<YearStats> ComputeYearStats(int year);
   absl::StatusOr<ConnectionSettings> GetConnectionSettings();
+
+  // NOT_FOUND messages name the id ("no entry with id 42").
+  absl::StatusOr<Entry> GetEntry(int64_t id);
+  absl::StatusOr<Entry> UpdateEntry(int64_t id, const EntryUpdate& update);
+  absl::Status DeleteEntry(int64_t id);
+  // The newest entries by entry_date then id, at most `limit` (1..200).
+  absl::StatusOr<std::vector<Entry>> RecentEntries(int limit);
+
+  // ALREADY_EXISTS for a name that exists ignoring ASCII case.
+  absl::StatusOr<Tag> CreateTag(const NewTag& tag);
+  absl::StatusOr<Tag> GetTag(int64_t id);
+  absl::StatusOr<std::vector<Tag>> ListTags();  // by name
+  absl::StatusOr<Tag> UpdateTag(int64_t id, const TagUpdate& update);
+  absl::Status DeleteTag(int64_t id);  // unlinks it from every entry
+  // Idempotent: adding a present link or removing an absent one is OK.
+  absl::StatusOr<Entry> AddTagToEntry(int64_t entry_id, int64_t tag_id);
+  absl::StatusOr<Entry> RemoveTagFromEntry(int64_t entry_id, int64_t tag_id);
+
+  absl::Status RecordVideo(const VideoRecord& video);
+  absl::StatusOr<VideoRecord> GetVideo(const std::string& id);
+  absl::StatusOr<std::vector<VideoRecord>> ListVideos();  // newest first
 
  private:
   explicit JournalStore(sqlite3* db);
