@@ -77,6 +77,7 @@ Message ParseMessage(std::string_view line) {
       (doc.contains("result") || doc.contains("error"))) {
     m.kind = Message::Kind::kResponse;
     m.id = RequestId::FromJson(doc["id"]);  // nullopt for a null id
+    m.params = std::move(doc);
     return m;
   }
   auto id_it = doc.find("id");
@@ -100,10 +101,6 @@ Message ParseMessage(std::string_view line) {
   }
   auto method = doc.find("method");
   if (method == doc.end()) {
-    if (has_id && (doc.contains("result") || doc.contains("error"))) {
-      m.kind = Message::Kind::kResponse;
-      return m;
-    }
     m.error_code = kInvalidRequest;
     m.error_message = "Invalid Request: missing \"method\"";
     return m;

@@ -46,7 +46,7 @@ struct Message {
   Kind kind = Kind::kInvalid;
   std::optional<RequestId> id;  // requests and responses
   std::string method;
-  Json params;  // an object (empty when absent)
+  Json params;  // an object (empty when absent); for kResponse, the message
   // For kInvalid: the error to send back (always with `id` or null).
   int error_code = 0;
   std::string error_message;

@@ -19,6 +19,10 @@ using jsonrpc::RequestId;
 constexpr std::array<std::string_view, 4> kSupportedVersions = {
     "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
 
+constexpr std::array<const char*, 8> kLevelNames = {
+    "debug", "info",     "notice", "warning",
+    "error", "critical", "alert",  "emergency"};
+
 std::string IdForLog(const Json& id) {
   return id.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
@@ -30,9 +34,30 @@ McpServer::McpServer(McpServerOptions options, const ToolRegistry* tools,
     : options_(std::move(options)),
       tools_(tools),
       out_(out),
-      pool_(options_.worker_threads) {}
+      capabilities_(Json::object()),
+      pool_(options_.worker_threads) {
+  AddCapability("tools", {{"listChanged", true}});
+  AddCapability("logging", Json::object());
+  AddMethod("tools/list", [this](const Json&, RequestContext&) {
+    return MethodResult(Json{{"tools", tools_->List()}});
+  });
+  AddMethod("tools/call", [this](const Json& params, RequestContext& context) {
+    return CallTool(params, context);
+  });
+  AddMethod("logging/setLevel", [this](const Json& params, RequestContext&) {
+    return SetLogLevel(params);
+  });
+}
 
 McpServer::~McpServer() { Shutdown(absl::Seconds(10)); }
+
+void McpServer::AddMethod(std::string method, MethodHandler handler) {
+  methods_[std::move(method)] = std::move(handler);
+}
+
+void McpServer::AddCapability(std::string name, Json value) {
+  capabilities_[std::move(name)] = std::move(value);
+}
 
 void McpServer::Send(const Json& message) {
   out_->Send(jsonrpc::Serialize(message));
@@ -40,6 +65,11 @@ void McpServer::Send(const Json& message) {
 
 void McpServer::SendError(const Json& id, int code, std::string_view message) {
   Send(jsonrpc::MakeError(id, code, message));
+}
+
+std::string McpServer::ProtocolVersion() {
+  absl::MutexLock lock(&mu_);
+  return protocol_version_;
 }
 
 void McpServer::HandleOversizedLine(size_t max_line_bytes) {
@@ -57,7 +87,8 @@ void McpServer::HandleLine(std::string_view line) {
                 message.error_code, message.error_message);
       return;
     case Message::Kind::kResponse:
-      return;  // this server sends no requests yet
+      HandleClientResponse(message);
+      return;
     case Message::Kind::kNotification:
       HandleNotification(message);
       return;
@@ -77,6 +108,18 @@ void McpServer::HandleNotification(const Message& message) {
   }
 }
 
+void McpServer::HandleClientResponse(const Message& message) {
+  if (!message.id) return;  // an error about something we cannot place
+  absl::MutexLock lock(&mu_);
+  auto it = pending_client_calls_.find(message.id->key());
+  if (it == pending_client_calls_.end()) {
+    Log("ignored a response to unknown request %s",
+        IdForLog(message.id->json()));
+    return;
+  }
+  it->second->response = message.params;
+}
+
 void McpServer::HandleCancelled(const Json& params) {
   auto it = params.find("requestId");
   std::optional<RequestId> id;
@@ -90,8 +133,9 @@ void McpServer::HandleCancelled(const Json& params) {
     reason = r->get<std::string>();
   }
   if (inflight_.Cancel(*id)) {
-    Log("cancelled request %s%s%s", IdForLog(id->json()),
-        reason.empty() ? "" : ": ", reason);
+    LogToClient(LogLevel::kInfo,
+                absl::StrCat("cancelled request ", IdForLog(id->json()),
+                             reason.empty() ? "" : ": ", reason));
   } else {
     // Unknown, finished, or not cancellable (initialize never is in flight).
     Log("ignored cancel for request %s: not in flight",
@@ -126,14 +170,105 @@ void McpServer::HandleRequest(Message message) {
       return;
     }
   }
-  if (method == "tools/list") {
-    Send(jsonrpc::MakeResult(id.json(), Json{{"tools", tools_->List()}}));
-  } else if (method == "tools/call") {
-    StartToolCall(id, message.params);
-  } else {
+  auto handler = methods_.find(method);
+  if (handler == methods_.end()) {
     SendError(id.json(), jsonrpc::kMethodNotFound,
               absl::StrCat("Method not found: ", method));
+    return;
   }
+  std::optional<Json> token;
+  if (auto meta = message.params.find("_meta");
+      meta != message.params.end() && meta->is_object()) {
+    if (auto t = meta->find("progressToken");
+        t != meta->end() && (t->is_string() || t->is_number_integer())) {
+      token = *t;
+    }
+  }
+  // Registered before the worker sees it, so an immediate cancel lands.
+  if (!inflight_.Register(id)) {
+    SendError(id.json(), jsonrpc::kInvalidRequest,
+              absl::StrCat("Invalid Request: id ", IdForLog(id.json()),
+                           " is already used by a request in flight"));
+    return;
+  }
+  pool_.Submit([this, id, handler = &handler->second,
+                params = std::move(message.params),
+                token = std::move(token)] {
+    RunRequest(id, handler, params, token);
+  });
+}
+
+void McpServer::RunRequest(const RequestId& id, const MethodHandler* handler,
+                           const Json& params,
+                           std::optional<Json> progress_token) {
+  const std::string version = ProtocolVersion();
+  std::unique_ptr<CancelSignal> cancel = inflight_.SignalFor(id);
+  ProgressReporter progress(std::move(progress_token),
+                            [this, &id](const Json& notification) {
+                              std::string line =
+                                  jsonrpc::Serialize(notification);
+                              return inflight_.SendIfActive(id, [&] {
+                                out_->Send(std::move(line));
+                              });
+                            });
+  Json response;
+  if (!cancel->cancelled()) {  // else: cancelled before it started
+    RequestContext context{id, version, progress, *cancel};
+    try {
+      MethodResult result = (*handler)(params, context);
+      response = result.error_code == 0
+                     ? jsonrpc::MakeResult(id.json(), std::move(result.result))
+                     : jsonrpc::MakeError(id.json(), result.error_code,
+                                          result.error_message);
+    } catch (const std::exception& e) {
+      // A bug, not a user error: report it rather than take the server down.
+      Log("request %s threw: %s", IdForLog(id.json()), e.what());
+      response = jsonrpc::MakeError(id.json(), jsonrpc::kInternalError,
+                                    "Internal error");
+    }
+  }
+  std::string line = jsonrpc::Serialize(response);
+  if (!inflight_.Complete(id, [&] { out_->Send(std::move(line)); })) {
+    Log("request %s was cancelled: no response sent", IdForLog(id.json()));
+  }
+}
+
+MethodResult McpServer::CallTool(const Json& params, RequestContext& context) {
+  auto name = params.find("name");
+  if (name == params.end() || !name->is_string()) {
+    return MethodResult::Error(
+        jsonrpc::kInvalidParams,
+        "Invalid params: tools/call needs a string \"name\"");
+  }
+  Tool* tool = tools_->Find(name->get_ref<const std::string&>());
+  if (tool == nullptr) {
+    std::vector<std::string> names;
+    for (const Json& t : tools_->List()) names.push_back(t["name"]);
+    return MethodResult::Error(
+        jsonrpc::kInvalidParams,
+        absl::StrCat("Unknown tool: ", name->get<std::string>(),
+                     ". Available tools: ", absl::StrJoin(names, ", ")));
+  }
+  Json arguments = Json::object();
+  if (auto a = params.find("arguments"); a != params.end() && !a->is_null()) {
+    if (!a->is_object()) {
+      return MethodResult::Error(
+          jsonrpc::kInvalidParams,
+          "Invalid params: tools/call \"arguments\" must be an object");
+    }
+    arguments = *a;
+  }
+  ToolCall call{arguments, context.protocol_version, context.progress,
+                context.cancel};
+  ToolResult result = tool->Call(call);
+  if (result.is_error) {
+    LogToClient(LogLevel::kWarning,
+                absl::StrCat("tool ", tool->name(), " failed: ",
+                             result.content.empty()
+                                 ? ""
+                                 : result.content[0].value("text", "")));
+  }
+  return MethodResult(result.ToJson());
 }
 
 Json McpServer::Initialize(const Json& params) {
@@ -150,6 +285,11 @@ Json McpServer::Initialize(const Json& params) {
   for (std::string_view v : kSupportedVersions) {
     if (*version == v) negotiated = std::string(v);
   }
+  Json client_capabilities = Json::object();
+  if (auto c = params.find("capabilities");
+      c != params.end() && c->is_object()) {
+    client_capabilities = *c;
+  }
   {
     absl::MutexLock lock(&mu_);
     if (initialized_) {
@@ -158,11 +298,12 @@ Json McpServer::Initialize(const Json& params) {
     }
     initialized_ = true;
     protocol_version_ = negotiated;
+    client_capabilities_ = std::move(client_capabilities);
   }
   Log("initialized with protocol %s", negotiated);
   return Json{
       {"protocolVersion", negotiated},
-      {"capabilities", {{"tools", {{"listChanged", false}}}}},
+      {"capabilities", capabilities_},
       {"serverInfo",
        {{"name", options_.name},
         {"title", "stopframe journal"},
@@ -173,88 +314,104 @@ Json McpServer::Initialize(const Json& params) {
        "moment."}};
 }
 
-void McpServer::StartToolCall(const RequestId& id, const Json& params) {
-  auto name = params.find("name");
-  if (name == params.end() || !name->is_string()) {
-    SendError(id.json(), jsonrpc::kInvalidParams,
-              "Invalid params: tools/call needs a string \"name\"");
-    return;
-  }
-  Tool* tool = tools_->Find(name->get_ref<const std::string&>());
-  if (tool == nullptr) {
-    std::vector<std::string> names;
-    for (const Json& t : tools_->List()) names.push_back(t["name"]);
-    SendError(id.json(), jsonrpc::kInvalidParams,
-              absl::StrCat("Unknown tool: ", name->get<std::string>(),
-                           ". Available tools: ", absl::StrJoin(names, ", ")));
-    return;
-  }
-  Json arguments = Json::object();
-  if (auto a = params.find("arguments"); a != params.end() && !a->is_null()) {
-    if (!a->is_object()) {
-      SendError(id.json(), jsonrpc::kInvalidParams,
-                "Invalid params: tools/call \"arguments\" must be an object");
-      return;
-    }
-    arguments = *a;
-  }
-  std::optional<Json> token;
-  if (auto meta = params.find("_meta");
-      meta != params.end() && meta->is_object()) {
-    if (auto t = meta->find("progressToken");
-        t != meta->end() && (t->is_string() || t->is_number_integer())) {
-      token = *t;
+MethodResult McpServer::SetLogLevel(const Json& params) {
+  auto level = params.find("level");
+  if (level != params.end() && level->is_string()) {
+    for (size_t i = 0; i < kLevelNames.size(); ++i) {
+      if (*level == kLevelNames[i]) {
+        absl::MutexLock lock(&mu_);
+        client_log_level_ = static_cast<LogLevel>(i);
+        return MethodResult(Json::object());
+      }
     }
   }
-  // Registered before the worker sees it, so an immediate cancel lands.
-  if (!inflight_.Register(id)) {
-    SendError(id.json(), jsonrpc::kInvalidRequest,
-              absl::StrCat("Invalid Request: id ", IdForLog(id.json()),
-                           " is already used by a request in flight"));
-    return;
-  }
-  pool_.Submit([this, id, tool, arguments = std::move(arguments),
-                token = std::move(token)] {
-    RunToolCall(id, tool, arguments, token);
-  });
+  return MethodResult::Error(
+      jsonrpc::kInvalidParams,
+      absl::StrCat("Invalid params: level must be one of ",
+                   absl::StrJoin(kLevelNames, ", ")));
 }
 
-void McpServer::RunToolCall(const RequestId& id, Tool* tool,
-                            const Json& arguments,
-                            std::optional<Json> progress_token) {
-  std::string version;
+void McpServer::Notify(std::string_view method, Json params) {
   {
     absl::MutexLock lock(&mu_);
-    version = protocol_version_;
+    if (!initialized_) return;
   }
-  std::unique_ptr<CancelSignal> cancel = inflight_.SignalFor(id);
-  ProgressReporter progress(std::move(progress_token),
-                            [this, &id](const Json& notification) {
-                              std::string line =
-                                  jsonrpc::Serialize(notification);
-                              return inflight_.SendIfActive(id, [&] {
-                                out_->Send(std::move(line));
-                              });
-                            });
-  Json response;
-  if (cancel->cancelled()) {
-    response = nullptr;  // cancelled before it started: nothing to run
-  } else {
-    ToolCall call{arguments, version, progress, *cancel};
-    try {
-      response = jsonrpc::MakeResult(id.json(), tool->Call(call).ToJson());
-    } catch (const std::exception& e) {
-      // A bug, not a user error: report it rather than take the server down.
-      Log("tool %s threw: %s", tool->name(), e.what());
-      response = jsonrpc::MakeError(
-          id.json(), jsonrpc::kInternalError,
-          absl::StrCat("Internal error in tool ", tool->name()));
-    }
+  Send(jsonrpc::MakeNotification(method, std::move(params)));
+}
+
+void McpServer::LogToClient(LogLevel level, const std::string& message) {
+  Log("%s", message);
+  bool send = false;
+  {
+    absl::MutexLock lock(&mu_);
+    send = client_log_level_.has_value() && level >= *client_log_level_;
   }
-  std::string line = jsonrpc::Serialize(response);
-  if (!inflight_.Complete(id, [&] { out_->Send(std::move(line)); })) {
-    Log("request %s was cancelled: no response sent", IdForLog(id.json()));
+  if (send) {
+    Send(jsonrpc::MakeNotification(
+        "notifications/message",
+        {{"level", kLevelNames[static_cast<size_t>(level)]},
+         {"logger", options_.name},
+         {"data", message}}));
   }
+}
+
+bool McpServer::ClientSupports(std::string_view capability) {
+  absl::MutexLock lock(&mu_);
+  return client_capabilities_.contains(std::string(capability));
+}
+
+absl::StatusOr<Json> McpServer::CallClient(const std::string& method,
+                                           Json params, CancelSignal& cancel,
+                                           absl::Duration timeout) {
+  PendingClientCall call;
+  std::string id;
+  {
+    absl::MutexLock lock(&mu_);
+    id = absl::StrCat("stopframe-", ++next_client_call_);
+    pending_client_calls_[RequestId::FromJson(id)->key()] = &call;
+  }
+  Send(Json{{"jsonrpc", "2.0"},
+            {"id", id},
+            {"method", method},
+            {"params", std::move(params)}});
+  // The hook runs under the in-flight table's lock, which is taken before
+  // mu_ everywhere, so taking mu_ inside it keeps one lock order.
+  cancel.OnCancel([this, &call] {
+    absl::MutexLock lock(&mu_);
+    call.cancelled = true;
+  });
+  bool answered;
+  {
+    absl::MutexLock lock(&mu_);
+    auto done = [&call]() { return call.response.has_value() || call.cancelled; };
+    answered = mu_.AwaitWithTimeout(absl::Condition(&done), timeout);
+  }
+  cancel.ClearOnCancel();
+  std::optional<Json> response;
+  bool cancelled;
+  {
+    absl::MutexLock lock(&mu_);
+    pending_client_calls_.erase(RequestId::FromJson(id)->key());
+    response = std::move(call.response);
+    cancelled = call.cancelled;
+  }
+  if (cancelled || !answered || !response) {
+    // The client should stop asking the user a question nobody awaits.
+    Send(jsonrpc::MakeNotification(
+        "notifications/cancelled",
+        {{"requestId", id},
+         {"reason", cancelled ? "the request was cancelled"
+                              : "no answer in time"}}));
+    if (cancelled) return absl::CancelledError("request cancelled");
+    return absl::DeadlineExceededError(
+        absl::StrCat("the client did not answer ", method, " in time"));
+  }
+  if (auto error = response->find("error"); error != response->end()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the client refused ", method, ": ",
+        error->is_object() ? error->value("message", "") : ""));
+  }
+  return response->value("result", Json::object());
 }
 
 void McpServer::Shutdown(absl::Duration timeout) {

@@ -1,16 +1,21 @@
 #ifndef STOPFRAME_GATEWAY_MCP_SERVER_H_
 #define STOPFRAME_GATEWAY_MCP_SERVER_H_
 
+#include <functional>
+#include <optional>
 #include <string>
-#include <string_view>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include <string_view>
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/worker_pool.h"
 #include "gateway/inflight.h"
 #include "gateway/json_rpc.h"
 #include "gateway/output_sink.h"
+#include "gateway/progress_reporter.h"
 #include "gateway/tools/tool_registry.h"
 
 namespace stopframe::gateway {
@@ -18,15 +23,49 @@ namespace stopframe::gateway {
 struct McpServerOptions {
   std::string name = "stopframe";
   std::string version = "0.1.0";
-  int worker_threads = 16;  // tools/call runs here, never on the reader
+  int worker_threads = 16;  // requests run here, never on the reader
 };
 
-// The MCP protocol engine: lifecycle and version negotiation, dispatch of
-// requests and notifications, and cancellation. The reader thread calls
-// HandleLine for each incoming line; tools/call runs on the worker pool, so
-// notifications/cancelled is read and acted on while tools run.
-// Owned by the gateway app; `tools` and `out` must outlive it.
-// Thread-safe: HandleLine from one reader thread, Shutdown from any thread.
+// What a request handler gets besides its params. Valid during the call.
+struct RequestContext {
+  const jsonrpc::RequestId& id;
+  const std::string& protocol_version;
+  ProgressReporter& progress;
+  CancelSignal& cancel;
+};
+
+// A handler's answer: a result object, or a JSON-RPC error.
+struct MethodResult {
+  MethodResult(jsonrpc::Json r) : result(std::move(r)) {}  // NOLINT: implicit
+  static MethodResult Error(int code, std::string message) {
+    MethodResult m(nullptr);
+    m.error_code = code;
+    m.error_message = std::move(message);
+    return m;
+  }
+
+  jsonrpc::Json result;
+  int error_code = 0;  // non-zero: an error
+  std::string error_message;
+};
+
+using MethodHandler =
+    std::function<MethodResult(const jsonrpc::Json& params, RequestContext&)>;
+
+// RFC 5424 levels, as MCP's logging utility names them.
+enum class LogLevel {
+  kDebug, kInfo, kNotice, kWarning, kError, kCritical, kAlert, kEmergency
+};
+
+// The MCP protocol engine: lifecycle and version negotiation, dispatch,
+// cancellation, progress, logging to the client, and requests to the client
+// (elicitation). The reader thread calls HandleLine for each incoming line;
+// every request but initialize and ping runs on the worker pool, so
+// notifications/cancelled is read and acted on while requests run.
+// Owned by the gateway app; `tools` and `out` must outlive it. Methods and
+// capabilities are added before the first line is handled.
+// Thread-safe: HandleLine from one reader thread; Notify, CallClient,
+// LogToClient and Shutdown from any thread.
 class McpServer {
  public:
   McpServer(McpServerOptions options, const ToolRegistry* tools,
@@ -35,9 +74,29 @@ class McpServer {
   McpServer(const McpServer&) = delete;
   McpServer& operator=(const McpServer&) = delete;
 
+  // Setup, before serving.
+  void AddMethod(std::string method, MethodHandler handler);
+  // Merged into the capabilities initialize advertises.
+  void AddCapability(std::string name, jsonrpc::Json value);
+
   void HandleLine(std::string_view line);
   // A line longer than the framing limit was dropped.
   void HandleOversizedLine(size_t max_line_bytes);
+
+  // Sends a notification once the session is initialized (dropped before).
+  void Notify(std::string_view method, jsonrpc::Json params);
+  // stderr always; notifications/message too once the client has chosen a
+  // level with logging/setLevel and `level` reaches it.
+  void LogToClient(LogLevel level, const std::string& message);
+  // Whether initialize declared this client capability ("elicitation").
+  bool ClientSupports(std::string_view capability);
+  // Sends a request to the client and waits for its result, a cancel of
+  // the request being served (`cancel`), or the timeout (after which the
+  // client is told to stop with notifications/cancelled).
+  absl::StatusOr<jsonrpc::Json> CallClient(const std::string& method,
+                                           jsonrpc::Json params,
+                                           CancelSignal& cancel,
+                                           absl::Duration timeout);
 
   // Cancels every request in flight (no responses are sent for them) and
   // waits up to `timeout` for their workers to wind down.
@@ -46,27 +105,43 @@ class McpServer {
   const InflightTable& inflight() const { return inflight_; }
 
  private:
+  struct PendingClientCall {
+    std::optional<jsonrpc::Json> response;
+    bool cancelled = false;
+  };
+
   void HandleRequest(jsonrpc::Message message);
   void HandleNotification(const jsonrpc::Message& message);
+  void HandleClientResponse(const jsonrpc::Message& message);
   void HandleCancelled(const jsonrpc::Json& params);
-  void StartToolCall(const jsonrpc::RequestId& id,
-                     const jsonrpc::Json& params);
-  void RunToolCall(const jsonrpc::RequestId& id, Tool* tool,
-                   const jsonrpc::Json& arguments,
-                   std::optional<jsonrpc::Json> progress_token);
+  void RunRequest(const jsonrpc::RequestId& id, const MethodHandler* handler,
+                  const jsonrpc::Json& params,
+                  std::optional<jsonrpc::Json> progress_token);
   jsonrpc::Json Initialize(const jsonrpc::Json& params);
+  MethodResult SetLogLevel(const jsonrpc::Json& params);
+  MethodResult CallTool(const jsonrpc::Json& params, RequestContext& context);
 
   void Send(const jsonrpc::Json& message);
   void SendError(const jsonrpc::Json& id, int code, std::string_view message);
+  std::string ProtocolVersion();
 
   const McpServerOptions options_;
   const ToolRegistry* const tools_;
   OutputSink* const out_;
   InflightTable inflight_;
+  absl::flat_hash_map<std::string, MethodHandler> methods_;  // setup only
+  jsonrpc::Json capabilities_;                               // setup only
 
+  // Taken after the in-flight table's lock, never before it.
   absl::Mutex mu_;
   bool initialized_ ABSL_GUARDED_BY(mu_) = false;
   std::string protocol_version_ ABSL_GUARDED_BY(mu_);
+  jsonrpc::Json client_capabilities_ ABSL_GUARDED_BY(mu_);
+  std::optional<LogLevel> client_log_level_ ABSL_GUARDED_BY(mu_);
+  int64_t next_client_call_ ABSL_GUARDED_BY(mu_) = 0;
+  // Keyed by our request id; entries live on the waiting worker's stack.
+  absl::flat_hash_map<std::string, PendingClientCall*> pending_client_calls_
+      ABSL_GUARDED_BY(mu_);
 
   // Declared last: destroyed first, joining workers while the rest is alive.
   WorkerPool pool_;
