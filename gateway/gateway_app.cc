@@ -80,8 +80,9 @@ int RunGateway(const GatewayOptions& options) {
   RendererClient renderer(MakeRendererChannel(target));
 
   ToolRegistry tools;
-  tools.Add(MakeCreateEntryTool(journal->get()));
-  tools.Add(MakeListEntriesTool(journal->get()));
+  // TODO(lead): pass the resource subscriptions as the listener and an
+  // elicitation-backed confirm_delete once they are wired in.
+  AddJournalTools(tools, journal->get(), /*listener=*/nullptr);
   tools.Add(std::make_unique<WrappedVideoTool>(
       journal->get(), &renderer, videos->get(), options.display_name));
 

@@ -35,7 +35,7 @@ McpServer::McpServer(McpServerOptions options, const ToolRegistry* tools,
       tools_(tools),
       out_(out),
       capabilities_(Json::object()),
-      pool_(options_.worker_threads) {
+      pool_(std::make_unique<WorkerPool>(options_.worker_threads)) {
   AddCapability("tools", {{"listChanged", true}});
   AddCapability("logging", Json::object());
   AddMethod("tools/list", [this](const Json&, RequestContext&) {
@@ -49,7 +49,12 @@ McpServer::McpServer(McpServerOptions options, const ToolRegistry* tools,
   });
 }
 
-McpServer::~McpServer() { Shutdown(absl::Seconds(10)); }
+McpServer::~McpServer() {
+  Shutdown(absl::Seconds(10));
+  JoinWorkers();
+}
+
+void McpServer::JoinWorkers() { pool_.reset(); }
 
 void McpServer::AddMethod(std::string method, MethodHandler handler) {
   methods_[std::move(method)] = std::move(handler);
@@ -184,6 +189,7 @@ void McpServer::HandleRequest(Message message) {
       token = *t;
     }
   }
+  if (pool_ == nullptr) return;  // shutting down: the reader has stopped
   // Registered before the worker sees it, so an immediate cancel lands.
   if (!inflight_.Register(id)) {
     SendError(id.json(), jsonrpc::kInvalidRequest,
@@ -191,7 +197,7 @@ void McpServer::HandleRequest(Message message) {
                            " is already used by a request in flight"));
     return;
   }
-  pool_.Submit([this, id, handler = &handler->second,
+  pool_->Submit([this, id, handler = &handler->second,
                 params = std::move(message.params),
                 token = std::move(token)] {
     RunRequest(id, handler, params, token);

@@ -2,6 +2,7 @@
 #define STOPFRAME_GATEWAY_MCP_SERVER_H_
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -101,6 +102,9 @@ class McpServer {
   // Cancels every request in flight (no responses are sent for them) and
   // waits up to `timeout` for their workers to wind down.
   void Shutdown(absl::Duration timeout);
+  // Joins the worker threads (after Shutdown), so that nothing the handlers
+  // use is touched afterwards. Idempotent; the destructor does both.
+  void JoinWorkers();
 
   const InflightTable& inflight() const { return inflight_; }
 
@@ -144,7 +148,7 @@ class McpServer {
       ABSL_GUARDED_BY(mu_);
 
   // Declared last: destroyed first, joining workers while the rest is alive.
-  WorkerPool pool_;
+  std::unique_ptr<WorkerPool> pool_;
 };
 
 }  // namespace stopframe::gateway

@@ -28,8 +28,7 @@ std::shared_ptr<grpc::Channel> MakeRendererChannel(const std::string& target) {
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  args.SetServiceConfigJSON(
-      R"({"loadBalancingConfig":[{"round_robin":{}}]})");
+  args.SetServiceConfigJSON(R"({"loadBalancingConfig":[{"round_robin":{}}]})");
   return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
                                    args);
 }
@@ -56,9 +55,12 @@ absl::StatusOr<pb::Summary> RendererClient::Render(
         if (callbacks.on_progress) callbacks.on_progress(event.progress());
         break;
       case pb::RenderEvent::kChunk:
-        local_error = callbacks.on_chunk(event.chunk().offset(),
-                                         event.chunk().data());
+        local_error =
+            callbacks.on_chunk(event.chunk().offset(), event.chunk().data());
         if (!local_error.ok()) context.TryCancel();
+        break;
+      case pb::RenderEvent::kPoster:
+        if (callbacks.on_poster) callbacks.on_poster(event.poster());
         break;
       case pb::RenderEvent::kSummary:
         summary = event.summary();
@@ -76,16 +78,16 @@ absl::StatusOr<pb::Summary> RendererClient::Render(
     absl::Status s = FromGrpc(status);
     switch (status.error_code()) {
       case grpc::StatusCode::UNAVAILABLE:
-        return absl::UnavailableError(absl::StrCat(
-            "the renderer is unreachable or stopped mid-render (",
-            status.error_message(), ")"));
+        return absl::UnavailableError(
+            absl::StrCat("the renderer is unreachable or stopped mid-render (",
+                         status.error_message(), ")"));
       case grpc::StatusCode::RESOURCE_EXHAUSTED:
       case grpc::StatusCode::INVALID_ARGUMENT:
         return s;
       case grpc::StatusCode::CANCELLED:
-        return absl::UnavailableError(absl::StrCat(
-            "the renderer cancelled the render (", status.error_message(),
-            "); it may be shutting down"));
+        return absl::UnavailableError(
+            absl::StrCat("the renderer cancelled the render (",
+                         status.error_message(), "); it may be shutting down"));
       default:
         return absl::Status(s.code(), absl::StrCat("the renderer failed: ",
                                                    status.error_message()));
@@ -103,7 +105,8 @@ absl::StatusOr<pb::RendererStats> RendererClient::GetStats() {
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(5));
   pb::RendererStats stats;
-  grpc::Status status = stub_->GetStats(&context, pb::GetStatsRequest(), &stats);
+  grpc::Status status =
+      stub_->GetStats(&context, pb::GetStatsRequest(), &stats);
   if (!status.ok()) return FromGrpc(status);
   return stats;
 }

@@ -4,9 +4,9 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "gateway/cancel_signal.h"
 #include "grpcpp/channel.h"
 #include "stopframe/renderer/v1/renderer.grpc.pb.h"
@@ -29,6 +29,8 @@ class RendererClient {
     // Bytes at `offset`. A non-OK status cancels the render and is returned.
     std::function<absl::Status(int64_t offset, absl::string_view bytes)>
         on_chunk;
+    // The video's still, sent once before the first chunk. Optional.
+    std::function<void(const stopframe::renderer::v1::Poster&)> on_poster;
   };
 
   // Streams one render. If `cancel` fires, calls TryCancel on the RPC and

@@ -36,7 +36,7 @@ RenderReactor* RenderReactor::Start(RenderService* service,
     reactor->Finish(grpc::Status(
         grpc::StatusCode::RESOURCE_EXHAUSTED,
         absl::StrCat("renderer is busy: ", service->options().max_concurrent,
-                     " renders already running (--max-concurrent); retry "
+                     " renders already running (--max_concurrent); retry "
                      "later or add a replica")));
     return reactor;
   }
@@ -77,6 +77,17 @@ void RenderReactor::Run(const RenderJobSpec& job) {
     Enqueue(std::move(event)).IgnoreError();  // a cancel is seen next frame
   };
 
+  // Comes right after the first progress, before encoding starts, so it
+  // always precedes the first chunk.
+  callbacks.on_poster = [&](std::string png, int width, int height) {
+    pb::RenderEvent event;
+    pb::Poster* poster = event.mutable_poster();
+    poster->set_png(std::move(png));
+    poster->set_width(width);
+    poster->set_height(height);
+    Enqueue(std::move(event)).IgnoreError();  // a cancel is seen right after
+  };
+
   // A cancel is reported as soon as the loop stops; the codec teardown that
   // follows inside RenderWrappedVideo must not delay "active 0" or the
   // RPC's status. After WorkerDone, `this` may already be deleted.
@@ -88,8 +99,8 @@ void RenderReactor::Run(const RenderJobSpec& job) {
     WorkerDone(grpc::Status(grpc::StatusCode::CANCELLED, "render cancelled"));
   };
 
-  absl::StatusOr<media::RenderSummary> summary = media::RenderWrappedVideo(
-      job.content, job.video, cancelled_, callbacks);
+  absl::StatusOr<media::RenderSummary> summary =
+      media::RenderWrappedVideo(job.content, job.video, cancelled_, callbacks);
   if (finished_early) return;
   absl::Status status = summary.status();
   if (status.ok() && !pending.empty()) status = send_chunk(pending.size());
@@ -111,7 +122,8 @@ void RenderReactor::Run(const RenderJobSpec& job) {
   grpc::Status final_status = grpc::Status::OK;
   if (cancelled_.load()) {
     outcome = RenderService::Outcome::kCancelled;
-    final_status = grpc::Status(grpc::StatusCode::CANCELLED, "render cancelled");
+    final_status =
+        grpc::Status(grpc::StatusCode::CANCELLED, "render cancelled");
   } else if (!status.ok()) {
     outcome = RenderService::Outcome::kFailed;
     final_status = ToGrpcStatus(status);

@@ -42,6 +42,11 @@ grpc::ServerWriteReactor<pb::RendererStats>* RenderService::WatchStats(
   return watcher;
 }
 
+void RenderService::EndWatchers() {
+  absl::MutexLock lock(&watch_mu_);
+  for (StatsWatchReactor* watcher : watchers_) watcher->End();
+}
+
 void RenderService::RemoveWatcher(StatsWatchReactor* watcher) {
   absl::MutexLock lock(&watch_mu_);
   watchers_.erase(watcher);

@@ -50,6 +50,8 @@ class RenderService final
   void CountRejected();
   enum class Outcome { kCompleted, kCancelled, kFailed };
   void EndRender(Outcome outcome, int64_t frames_encoded);
+  // Ends every WatchStats stream; called when shutdown begins.
+  void EndWatchers();
   // Called by a watcher's OnDone.
   void RemoveWatcher(StatsWatchReactor* watcher);
 

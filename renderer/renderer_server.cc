@@ -56,6 +56,7 @@ absl::StatusOr<std::unique_ptr<RendererServer>> RendererServer::Start(
 
 void RendererServer::Shutdown(absl::Duration grace) {
   if (server_ == nullptr) return;
+  service_->EndWatchers();  // they never end by themselves
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server_->Wait();
 }

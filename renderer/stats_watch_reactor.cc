@@ -23,18 +23,37 @@ void StatsWatchReactor::Offer(const pb::RendererStats& stats) {
   StartWrite(to_write);
 }
 
+void StatsWatchReactor::End() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
+    ending_ = true;
+    if (write_in_flight_) return;  // OnWriteDone finishes
+    finished_ = true;
+  }
+  Finish(grpc::Status::OK);
+}
+
 void StatsWatchReactor::OnWriteDone(bool ok) {
   const pb::RendererStats* to_write = nullptr;
+  bool finish = false;
   {
     absl::MutexLock lock(&mu_);
     write_in_flight_ = false;
-    if (!ok || finished_ || !has_unsent_) return;
-    writing_ = latest_;
-    has_unsent_ = false;
-    write_in_flight_ = true;
-    to_write = &writing_;
+    if (ending_ && !finished_) {
+      finished_ = finish = true;
+    } else if (ok && !finished_ && has_unsent_) {
+      writing_ = latest_;
+      has_unsent_ = false;
+      write_in_flight_ = true;
+      to_write = &writing_;
+    }
   }
-  StartWrite(to_write);
+  if (finish) {
+    Finish(grpc::Status::OK);
+  } else if (to_write != nullptr) {
+    StartWrite(to_write);
+  }
 }
 
 void StatsWatchReactor::OnCancel() {

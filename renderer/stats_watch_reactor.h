@@ -23,6 +23,10 @@ class StatsWatchReactor final
   // Publishes a snapshot; called by the service in stats order.
   void Offer(const stopframe::renderer::v1::RendererStats& stats);
 
+  // Ends the stream with OK (server shutdown), once any write in flight is
+  // done, so that watchers do not hold a graceful shutdown open.
+  void End();
+
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
   void OnDone() override;
@@ -34,6 +38,7 @@ class StatsWatchReactor final
   stopframe::renderer::v1::RendererStats latest_ ABSL_GUARDED_BY(mu_);
   bool has_unsent_ ABSL_GUARDED_BY(mu_) = false;
   bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  bool ending_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 

@@ -7,9 +7,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstddef>
 #include <filesystem>
 #include <iterator>
+#include <unordered_map>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -18,6 +20,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
@@ -48,6 +51,7 @@ constexpr size_t kMaxContentBytes = 100000;
 constexpr size_t kMaxShortFieldBytes = 100;  // mood, location, weather
 constexpr size_t kMaxTags = 20;
 constexpr size_t kMaxTagBytes = 50;
+constexpr size_t kMaxDescriptionBytes = 1000;  // tags.description
 constexpr int kMaxPageSize = 200;
 constexpr int kBusyTimeoutMs = 5000;
 constexpr int kTopTags = 5;
@@ -92,6 +96,22 @@ CREATE TABLE entry_tags (
   PRIMARY KEY (entry_id, tag_id)
 ) WITHOUT ROWID;
 CREATE INDEX entry_tags_by_tag_id ON entry_tags (tag_id);
+)sql",
+    // Version 2: published videos, and an index for favourite filtering.
+    R"sql(
+CREATE TABLE videos (
+  id TEXT PRIMARY KEY
+    CHECK (length(id) = 32 AND id NOT GLOB '*[^0-9a-f]*'),
+  year INTEGER NOT NULL CHECK (year BETWEEN 1 AND 9999),
+  quality TEXT NOT NULL CHECK (quality IN ('draft', 'standard', 'high')),
+  bytes INTEGER NOT NULL CHECK (bytes >= 0),
+  frames INTEGER NOT NULL CHECK (frames >= 0),
+  duration_seconds REAL NOT NULL CHECK (duration_seconds >= 0),
+  created_at TEXT NOT NULL
+);
+-- Serves the favorite filter of ListEntries (alone or with a date range)
+-- and the favourite titles of the year stats.
+CREATE INDEX entries_by_favorite ON entries (is_favorite, entry_date);
 )sql",
 };
 
@@ -145,6 +165,11 @@ class Statement {
                                      SQLITE_TRANSIENT, SQLITE_UTF8));
   }
 
+  absl::Status BindDouble(const char* name, double value) {
+    JOURNAL_ASSIGN_OR_RETURN(const int index, Index(name));
+    return Check(sqlite3_bind_double(stmt_, index, value));
+  }
+
   absl::Status BindOptionalText(const char* name,
                                 const std::optional<std::string>& value) {
     if (value.has_value()) return BindText(name, *value);
@@ -182,6 +207,10 @@ class Statement {
         reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
     if (text == nullptr) return std::string();
     return std::string(text, sqlite3_column_bytes(stmt_, column));
+  }
+
+  double Double(int column) const {
+    return sqlite3_column_double(stmt_, column);
   }
 
   std::optional<std::string> OptionalText(int column) const {
@@ -487,6 +516,75 @@ absl::Status CheckText(absl::string_view field, absl::string_view value,
   return absl::OkStatus();
 }
 
+std::string Timestamp(absl::Time now) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", now, absl::UTCTimeZone());
+}
+
+// A trimmed, non-empty title within the limits.
+absl::StatusOr<std::string> ValidTitle(absl::string_view title) {
+  std::string out(absl::StripAsciiWhitespace(title));
+  if (out.empty()) {
+    return absl::InvalidArgumentError("title is empty; give the entry a title");
+  }
+  JOURNAL_RETURN_IF_ERROR(CheckText("title", out, kMaxTitleBytes));
+  return out;
+}
+
+// A trimmed, non-empty tag name within the limits. `field` names it in
+// messages and `empty_hint` says what to do about an empty one.
+absl::StatusOr<std::string> ValidTagName(absl::string_view field,
+                                         absl::string_view name,
+                                         absl::string_view empty_hint) {
+  const absl::string_view trimmed = absl::StripAsciiWhitespace(name);
+  if (trimmed.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " is empty; ", empty_hint));
+  }
+  JOURNAL_RETURN_IF_ERROR(CheckText(field, trimmed, kMaxTagBytes));
+  return std::string(trimmed);
+}
+
+// Trimmed tag names, deduplicated ignoring ASCII case (first spelling wins).
+absl::StatusOr<std::vector<std::string>> ValidTags(
+    const std::vector<std::string>& tags) {
+  if (tags.size() > kMaxTags) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tags has ", tags.size(), " names; use at most ", kMaxTags));
+  }
+  std::vector<std::string> out;
+  for (size_t i = 0; i < tags.size(); ++i) {
+    JOURNAL_ASSIGN_OR_RETURN(
+        std::string name, ValidTagName(absl::StrCat("tags[", i, "]"), tags[i],
+                                       "give the tag a name or remove it"));
+    // Same rule as the NOCASE collation on tags.name (ASCII folding).
+    const bool seen = std::any_of(
+        out.begin(), out.end(),
+        [&](const std::string& t) { return absl::EqualsIgnoreCase(t, name); });
+    if (!seen) out.push_back(std::move(name));
+  }
+  return out;
+}
+
+absl::Status CheckShortField(absl::string_view field,
+                             const std::optional<std::string>& value) {
+  if (!value.has_value()) return absl::OkStatus();
+  return CheckText(field, *value, kMaxShortFieldBytes);
+}
+
+absl::Status CheckDescription(const std::optional<std::string>& description) {
+  if (!description.has_value()) return absl::OkStatus();
+  return CheckText("description", *description, kMaxDescriptionBytes);
+}
+
+absl::Status BadDate(absl::string_view date, absl::string_view hint) {
+  // Echo only a short prefix of what was sent.
+  return absl::InvalidArgumentError(absl::StrCat(
+      "entry_date \"", absl::CEscape(date.substr(0, 20)),
+      "\" is not a real calendar date; use YYYY-MM-DD with a year from 1 to "
+      "9999",
+      hint));
+}
+
 // A NewEntry that passed validation, with derived fields filled in.
 struct ValidEntry {
   std::string title;              // Trimmed.
@@ -497,52 +595,103 @@ struct ValidEntry {
 
 absl::StatusOr<ValidEntry> Validate(const NewEntry& in, absl::Time now) {
   ValidEntry out;
-  out.title = std::string(absl::StripAsciiWhitespace(in.title));
-  if (out.title.empty()) {
-    return absl::InvalidArgumentError("title is empty; give the entry a title");
-  }
-  JOURNAL_RETURN_IF_ERROR(CheckText("title", out.title, kMaxTitleBytes));
+  JOURNAL_ASSIGN_OR_RETURN(out.title, ValidTitle(in.title));
   JOURNAL_RETURN_IF_ERROR(CheckText("content", in.content, kMaxContentBytes));
-  const std::pair<const char*, const std::optional<std::string>*> optional[] = {
-      {"mood", &in.mood}, {"location", &in.location}, {"weather", &in.weather}};
-  for (const auto& [field, value] : optional) {
-    if (value->has_value()) {
-      JOURNAL_RETURN_IF_ERROR(CheckText(field, **value, kMaxShortFieldBytes));
-    }
-  }
-
-  if (in.tags.size() > kMaxTags) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "tags has ", in.tags.size(), " names; use at most ", kMaxTags));
-  }
-  for (size_t i = 0; i < in.tags.size(); ++i) {
-    const absl::string_view name = absl::StripAsciiWhitespace(in.tags[i]);
-    const std::string field = absl::StrCat("tags[", i, "]");
-    if (name.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, " is empty; give the tag a name or remove it"));
-    }
-    JOURNAL_RETURN_IF_ERROR(CheckText(field, name, kMaxTagBytes));
-    // Same rule as the NOCASE collation on tags.name (ASCII folding).
-    const bool seen = std::any_of(
-        out.tags.begin(), out.tags.end(),
-        [&](const std::string& t) { return absl::EqualsIgnoreCase(t, name); });
-    if (!seen) out.tags.emplace_back(name);
-  }
-
+  JOURNAL_RETURN_IF_ERROR(CheckShortField("mood", in.mood));
+  JOURNAL_RETURN_IF_ERROR(CheckShortField("location", in.location));
+  JOURNAL_RETURN_IF_ERROR(CheckShortField("weather", in.weather));
+  JOURNAL_ASSIGN_OR_RETURN(out.tags, ValidTags(in.tags));
   if (in.entry_date.empty()) {
     out.entry_date = absl::FormatTime("%Y-%m-%d", now, absl::UTCTimeZone());
   } else if (ParseDate(in.entry_date).has_value()) {
     out.entry_date = in.entry_date;
   } else {
-    // Echo only a short prefix of what was sent.
-    return absl::InvalidArgumentError(absl::StrCat(
-        "entry_date \"", absl::CEscape(in.entry_date.substr(0, 20)),
-        "\" is not a real calendar date; use YYYY-MM-DD with a year from 1 to "
-        "9999, or leave it empty for today"));
+    return BadDate(in.entry_date, ", or leave it empty for today");
   }
   out.word_count = CountWords(in.content);
   return out;
+}
+
+// An EntryUpdate that passed validation; unset fields are kept.
+struct ValidUpdate {
+  std::optional<std::string> title;  // Trimmed.
+  std::optional<std::vector<std::string>> tags;
+  std::optional<int> word_count;  // Set with content.
+  bool empty = true;              // Nothing to change.
+};
+
+absl::StatusOr<ValidUpdate> Validate(const EntryUpdate& in) {
+  ValidUpdate out;
+  if (in.title.has_value()) {
+    JOURNAL_ASSIGN_OR_RETURN(out.title, ValidTitle(*in.title));
+  }
+  if (in.content.has_value()) {
+    JOURNAL_RETURN_IF_ERROR(
+        CheckText("content", *in.content, kMaxContentBytes));
+    out.word_count = CountWords(*in.content);
+  }
+  const std::pair<const char*, const std::optional<std::optional<std::string>>*>
+      optional[] = {{"mood", &in.mood},
+                    {"location", &in.location},
+                    {"weather", &in.weather}};
+  for (const auto& [field, value] : optional) {
+    if (value->has_value()) {
+      JOURNAL_RETURN_IF_ERROR(CheckShortField(field, **value));
+    }
+  }
+  if (in.entry_date.has_value() && !ParseDate(*in.entry_date).has_value()) {
+    return BadDate(*in.entry_date, ", or leave entry_date unset to keep it");
+  }
+  if (in.tags.has_value()) {
+    JOURNAL_ASSIGN_OR_RETURN(out.tags, ValidTags(*in.tags));
+  }
+  out.empty = !in.title && !in.content && !in.mood && !in.location &&
+              !in.weather && !in.is_private && !in.is_favorite &&
+              !in.entry_date && !in.tags;
+  return out;
+}
+
+// A NewTag or TagUpdate name, validated.
+absl::StatusOr<std::string> ValidNewTagName(absl::string_view name) {
+  return ValidTagName("name", name, "give the tag a name");
+}
+
+bool IsVideoId(absl::string_view id) {
+  return id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+absl::Status CheckVideoId(absl::string_view id) {
+  if (IsVideoId(id)) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "video id \"", absl::CEscape(id.substr(0, 40)),
+      "\" is not 32 lowercase hex digits; use the video file's name without "
+      ".mp4"));
+}
+
+absl::Status CheckVideo(const VideoRecord& v) {
+  JOURNAL_RETURN_IF_ERROR(CheckVideoId(v.id));
+  JOURNAL_RETURN_IF_ERROR(CheckYear(v.year));
+  if (v.quality != "draft" && v.quality != "standard" && v.quality != "high") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "quality \"", absl::CEscape(absl::string_view(v.quality).substr(0, 20)),
+        "\" is not known; use draft, standard or high"));
+  }
+  if (v.bytes < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "bytes is ", v.bytes, "; a video's size cannot be negative"));
+  }
+  if (v.frames < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "frames is ", v.frames, "; a frame count cannot be negative"));
+  }
+  if (!std::isfinite(v.duration_seconds) || v.duration_seconds < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("duration_seconds is ", v.duration_seconds,
+                     "; use a finite, non-negative number of seconds"));
+  }
+  return absl::OkStatus();
 }
 
 // ---- Queries ---------------------------------------------------------------
@@ -569,15 +718,17 @@ Entry ReadEntry(const Statement& stmt) {
 }
 
 // Loads entries matching `where` (constant SQL over `entries` with named
-// parameters, never user text) in id order, at most `limit`, with their
-// tags. `bind` binds the parameters of `where`; it runs on both statements.
+// parameters, never user text) in `order` (constant SQL), at most `limit`,
+// with their tags. `bind` binds the parameters of `where`; it runs on both
+// statements.
 template <typename BindFn>
 absl::StatusOr<std::vector<Entry>> LoadEntries(sqlite3* db,
                                                absl::string_view where,
+                                               absl::string_view order,
                                                int limit, BindFn bind) {
   const std::string page =
       absl::StrCat("SELECT ", kEntryColumns, " FROM entries WHERE ", where,
-                   " ORDER BY id LIMIT :limit");
+                   " ORDER BY ", order, " LIMIT :limit");
   JOURNAL_ASSIGN_OR_RETURN(Statement entries, Statement::Prepare(db, page));
   JOURNAL_RETURN_IF_ERROR(bind(entries));
   JOURNAL_RETURN_IF_ERROR(entries.BindInt(":limit", limit));
@@ -598,22 +749,63 @@ absl::StatusOr<std::vector<Entry>> LoadEntries(sqlite3* db,
                            "JOIN tags AS t ON t.id = et.tag_id "
                            "WHERE et.entry_id IN (SELECT id FROM entries "
                            "WHERE ",
-                           where,
-                           " ORDER BY id LIMIT :limit) "
+                           where, " ORDER BY ", order,
+                           " LIMIT :limit) "
                            "ORDER BY et.entry_id, t.name")));
   JOURNAL_RETURN_IF_ERROR(bind(tags));
   JOURNAL_RETURN_IF_ERROR(tags.BindInt(":limit", limit));
-  auto it = result.begin();  // Both result sets are in id order: merge.
+  std::unordered_map<int64_t, Entry*> by_id;
+  for (Entry& e : result) by_id[e.id] = &e;
   while (true) {
     JOURNAL_ASSIGN_OR_RETURN(const bool row, tags.Step());
     if (!row) break;
-    const int64_t entry_id = tags.Int(0);
-    while (it != result.end() && it->id < entry_id) ++it;
-    if (it != result.end() && it->id == entry_id) {
-      it->tags.push_back(tags.Text(1));
+    // Rows arrive by name within each entry, so each list ends up sorted.
+    if (auto it = by_id.find(tags.Int(0)); it != by_id.end()) {
+      it->second->tags.push_back(tags.Text(1));
     }
   }
   return result;
+}
+
+absl::Status EntryNotFound(int64_t id) {
+  return absl::NotFoundError(
+      absl::StrCat("no entry with id ", id,
+                   "; use the id of an existing entry (list the entries to "
+                   "see them)"));
+}
+
+absl::Status TagNotFound(int64_t id) {
+  return absl::NotFoundError(absl::StrCat(
+      "no tag with id ", id,
+      "; use the id of an existing tag (list the tags to see them)"));
+}
+
+absl::StatusOr<Entry> LoadEntry(sqlite3* db, int64_t id) {
+  const auto bind_id = [id](Statement& s) { return s.BindInt(":id", id); };
+  JOURNAL_ASSIGN_OR_RETURN(std::vector<Entry> found,
+                           LoadEntries(db, "id = :id", "id", 1, bind_id));
+  if (found.empty()) return EntryNotFound(id);
+  return std::move(found.front());
+}
+
+// Whether `sql` (constant, with one :id parameter) returns a row for `id`.
+absl::StatusOr<bool> RowExists(sqlite3* db, absl::string_view sql, int64_t id) {
+  JOURNAL_ASSIGN_OR_RETURN(Statement stmt, Statement::Prepare(db, sql));
+  JOURNAL_RETURN_IF_ERROR(stmt.BindInt(":id", id));
+  return stmt.Step();
+}
+
+absl::Status CheckEntryExists(sqlite3* db, int64_t id) {
+  JOURNAL_ASSIGN_OR_RETURN(
+      const bool found,
+      RowExists(db, "SELECT 1 FROM entries WHERE id = :id", id));
+  return found ? absl::OkStatus() : EntryNotFound(id);
+}
+
+absl::Status CheckTagExists(sqlite3* db, int64_t id) {
+  JOURNAL_ASSIGN_OR_RETURN(
+      const bool found, RowExists(db, "SELECT 1 FROM tags WHERE id = :id", id));
+  return found ? absl::OkStatus() : TagNotFound(id);
 }
 
 absl::StatusOr<int64_t> FindOrCreateTag(Statement& find, Statement& insert,
@@ -628,6 +820,108 @@ absl::StatusOr<int64_t> FindOrCreateTag(Statement& find, Statement& insert,
   JOURNAL_RETURN_IF_ERROR(insert.BindText(":now", now));
   JOURNAL_RETURN_IF_ERROR(insert.Run());
   return sqlite3_last_insert_rowid(db);
+}
+
+// Links `entry_id` to the tags named `names` (validated), creating missing
+// tags. Links that exist already are kept.
+absl::Status LinkTags(sqlite3* db, int64_t entry_id,
+                      const std::vector<std::string>& names,
+                      const std::string& now) {
+  if (names.empty()) return absl::OkStatus();
+  // tags.name is COLLATE NOCASE, so "=" matches case-insensitively.
+  JOURNAL_ASSIGN_OR_RETURN(
+      Statement find_tag,
+      Statement::Prepare(db, "SELECT id FROM tags WHERE name = :name"));
+  JOURNAL_ASSIGN_OR_RETURN(
+      Statement insert_tag,
+      Statement::Prepare(db,
+                         "INSERT INTO tags (name, created_at, updated_at) "
+                         "VALUES (:name, :now, :now)"));
+  JOURNAL_ASSIGN_OR_RETURN(
+      Statement link,
+      Statement::Prepare(db,
+                         "INSERT OR IGNORE INTO entry_tags (entry_id, tag_id) "
+                         "VALUES (:entry_id, :tag_id)"));
+  for (const std::string& name : names) {
+    JOURNAL_ASSIGN_OR_RETURN(
+        const int64_t tag_id,
+        FindOrCreateTag(find_tag, insert_tag, db, name, now));
+    link.Reset();
+    JOURNAL_RETURN_IF_ERROR(link.BindInt(":entry_id", entry_id));
+    JOURNAL_RETURN_IF_ERROR(link.BindInt(":tag_id", tag_id));
+    JOURNAL_RETURN_IF_ERROR(link.Run());
+  }
+  return absl::OkStatus();
+}
+
+// Marks an entry as changed now (its tag links changed).
+absl::Status TouchEntry(sqlite3* db, int64_t id, const std::string& now) {
+  JOURNAL_ASSIGN_OR_RETURN(
+      Statement touch,
+      Statement::Prepare(
+          db, "UPDATE entries SET updated_at = :now WHERE id = :id"));
+  JOURNAL_RETURN_IF_ERROR(touch.BindText(":now", now));
+  JOURNAL_RETURN_IF_ERROR(touch.BindInt(":id", id));
+  return touch.Run();
+}
+
+// The tag use count is served by entry_tags_by_tag_id.
+constexpr char kTagQuery[] =
+    "SELECT t.id, t.name, t.description, t.created_at, t.updated_at, "
+    "(SELECT COUNT(*) FROM entry_tags AS et WHERE et.tag_id = t.id) "
+    "FROM tags AS t ";
+
+Tag ReadTag(const Statement& stmt) {
+  Tag t;
+  t.id = stmt.Int(0);
+  t.name = stmt.Text(1);
+  t.description = stmt.OptionalText(2);
+  t.created_at = stmt.Text(3);
+  t.updated_at = stmt.Text(4);
+  t.entry_count = stmt.Int(5);
+  return t;
+}
+
+absl::StatusOr<Tag> LoadTag(sqlite3* db, int64_t id) {
+  JOURNAL_ASSIGN_OR_RETURN(
+      Statement stmt,
+      Statement::Prepare(db, absl::StrCat(kTagQuery, "WHERE t.id = :id")));
+  JOURNAL_RETURN_IF_ERROR(stmt.BindInt(":id", id));
+  JOURNAL_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) return TagNotFound(id);
+  return ReadTag(stmt);
+}
+
+// ALREADY_EXISTS when a tag other than `except_id` is called `name`,
+// ignoring ASCII case.
+absl::Status CheckTagNameFree(sqlite3* db, const std::string& name,
+                              int64_t except_id) {
+  JOURNAL_ASSIGN_OR_RETURN(
+      Statement stmt,
+      Statement::Prepare(
+          db, "SELECT id, name FROM tags WHERE name = :name AND id <> :id"));
+  JOURNAL_RETURN_IF_ERROR(stmt.BindText(":name", name));
+  JOURNAL_RETURN_IF_ERROR(stmt.BindInt(":id", except_id));
+  JOURNAL_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) return absl::OkStatus();
+  return absl::AlreadyExistsError(absl::StrCat(
+      "a tag named \"", stmt.Text(1), "\" already exists (id ", stmt.Int(0),
+      "); use that tag, or choose a name that differs by more than case"));
+}
+
+constexpr char kVideoColumns[] =
+    "id, year, quality, bytes, frames, duration_seconds, created_at";
+
+VideoRecord ReadVideo(const Statement& stmt) {
+  VideoRecord v;
+  v.id = stmt.Text(0);
+  v.year = static_cast<int>(stmt.Int(1));
+  v.quality = stmt.Text(2);
+  v.bytes = stmt.Int(3);
+  v.frames = stmt.Int(4);
+  v.duration_seconds = stmt.Double(5);
+  v.created_at = stmt.Text(6);
+  return v;
 }
 
 // Longest run of consecutive days in an ascending list of distinct dates.
@@ -742,8 +1036,7 @@ absl::StatusOr<std::unique_ptr<JournalStore>> JournalStore::Open(
 absl::StatusOr<Entry> JournalStore::CreateEntry(const NewEntry& entry) {
   const absl::Time now = absl::Now();
   JOURNAL_ASSIGN_OR_RETURN(ValidEntry valid, Validate(entry, now));
-  const std::string timestamp =
-      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", now, absl::UTCTimeZone());
+  const std::string timestamp = Timestamp(now);
 
   absl::MutexLock l(&mu_);
   JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginWrite(db_));
@@ -768,43 +1061,12 @@ absl::StatusOr<Entry> JournalStore::CreateEntry(const NewEntry& entry) {
   JOURNAL_RETURN_IF_ERROR(insert.BindText(":now", timestamp));
   JOURNAL_RETURN_IF_ERROR(insert.Run());
   const int64_t id = sqlite3_last_insert_rowid(db_);
-
-  if (!valid.tags.empty()) {
-    // tags.name is COLLATE NOCASE, so "=" matches case-insensitively.
-    JOURNAL_ASSIGN_OR_RETURN(
-        Statement find_tag,
-        Statement::Prepare(db_, "SELECT id FROM tags WHERE name = :name"));
-    JOURNAL_ASSIGN_OR_RETURN(
-        Statement insert_tag,
-        Statement::Prepare(db_,
-                           "INSERT INTO tags (name, created_at, updated_at) "
-                           "VALUES (:name, :now, :now)"));
-    JOURNAL_ASSIGN_OR_RETURN(
-        Statement link,
-        Statement::Prepare(
-            db_,
-            "INSERT OR IGNORE INTO entry_tags (entry_id, tag_id) "
-            "VALUES (:entry_id, :tag_id)"));
-    for (const std::string& name : valid.tags) {
-      JOURNAL_ASSIGN_OR_RETURN(
-          const int64_t tag_id,
-          FindOrCreateTag(find_tag, insert_tag, db_, name, timestamp));
-      link.Reset();
-      JOURNAL_RETURN_IF_ERROR(link.BindInt(":entry_id", id));
-      JOURNAL_RETURN_IF_ERROR(link.BindInt(":tag_id", tag_id));
-      JOURNAL_RETURN_IF_ERROR(link.Run());
-    }
-  }
+  JOURNAL_RETURN_IF_ERROR(LinkTags(db_, id, valid.tags, timestamp));
 
   // Read back what was stored, e.g. existing tags keep their own spelling.
-  const auto bind_id = [id](Statement& s) { return s.BindInt(":id", id); };
-  JOURNAL_ASSIGN_OR_RETURN(std::vector<Entry> stored,
-                           LoadEntries(db_, "id = :id", 1, bind_id));
-  if (stored.size() != 1) {
-    return absl::InternalError("journal entry vanished after insert");
-  }
+  JOURNAL_ASSIGN_OR_RETURN(Entry stored, LoadEntry(db_, id));
   JOURNAL_RETURN_IF_ERROR(tx.Commit());
-  return std::move(stored.front());
+  return stored;
 }
 
 absl::StatusOr<std::vector<Entry>> JournalStore::ListEntries(
@@ -813,36 +1075,441 @@ absl::StatusOr<std::vector<Entry>> JournalStore::ListEntries(
     return absl::InvalidArgumentError(absl::StrCat(
         "limit ", query.limit, " is out of range; use 1 to ", kMaxPageSize));
   }
+  if (query.month.has_value()) {
+    if (!query.year.has_value()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("month ", *query.month,
+                       " needs a year; give the year too, or drop the month"));
+    }
+    if (*query.month < 1 || *query.month > 12) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "month ", *query.month, " is out of range; use 1 to 12"));
+    }
+  }
+  std::string tag;
+  if (query.tag.has_value()) {
+    tag = std::string(absl::StripAsciiWhitespace(*query.tag));
+    if (tag.empty()) {
+      return absl::InvalidArgumentError(
+          "tag is empty; give a tag name to filter by, or leave tag unset");
+    }
+  }
+
+  // Every condition is constant SQL; values go through named parameters.
+  std::vector<std::string> conditions;
   std::string from;
   std::string to;
   if (query.year.has_value()) {
     JOURNAL_RETURN_IF_ERROR(CheckYear(*query.year));
-    from = YearBound(*query.year, "-01-01");
-    to = YearBound(*query.year, "-12-31");
+    if (query.month.has_value()) {
+      const std::string year_month =
+          absl::StrCat(absl::Dec(*query.year, absl::kZeroPad4), "-",
+                       absl::Dec(*query.month, absl::kZeroPad2), "-");
+      from = absl::StrCat(year_month, "01");
+      to = absl::StrCat(year_month, DaysInMonth(*query.year, *query.month));
+    } else {
+      from = YearBound(*query.year, "-01-01");
+      to = YearBound(*query.year, "-12-31");
+    }
+    // entries_by_entry_date (or entries_by_favorite) serves the range.
+    conditions.push_back("entry_date BETWEEN :from AND :to");
   }
+  if (query.tag.has_value()) {
+    // tags.name is COLLATE NOCASE; an unknown name simply matches nothing.
+    conditions.push_back(
+        "id IN (SELECT et.entry_id FROM entry_tags AS et "
+        "JOIN tags AS t ON t.id = et.tag_id WHERE t.name = :tag)");
+  }
+  if (query.favorite.has_value()) {
+    conditions.push_back("is_favorite = :favorite");
+  }
+  conditions.push_back("id > :after_id");
+  const std::string where = absl::StrJoin(conditions, " AND ");
+  const auto bind = [&](Statement& s) -> absl::Status {
+    if (query.year.has_value()) JOURNAL_RETURN_IF_ERROR(BindYear(s, from, to));
+    if (query.tag.has_value()) JOURNAL_RETURN_IF_ERROR(s.BindText(":tag", tag));
+    if (query.favorite.has_value()) {
+      JOURNAL_RETURN_IF_ERROR(s.BindInt(":favorite", *query.favorite ? 1 : 0));
+    }
+    return s.BindInt(":after_id", query.after_id);
+  };
 
   absl::MutexLock l(&mu_);
   JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginRead(db_));
-  const auto bind_after = [&](Statement& s) {
-    return s.BindInt(":after_id", query.after_id);
-  };
-  const auto bind_year_and_after = [&](Statement& s) {
-    JOURNAL_RETURN_IF_ERROR(BindYear(s, from, to));
-    return bind_after(s);
-  };
-  std::vector<Entry> entries;
-  if (query.year.has_value()) {
-    // Uses entries_by_entry_date for the range.
-    JOURNAL_ASSIGN_OR_RETURN(
-        entries,
-        LoadEntries(db_, "entry_date BETWEEN :from AND :to AND id > :after_id",
-                    query.limit, bind_year_and_after));
-  } else {
-    JOURNAL_ASSIGN_OR_RETURN(
-        entries, LoadEntries(db_, "id > :after_id", query.limit, bind_after));
-  }
+  JOURNAL_ASSIGN_OR_RETURN(std::vector<Entry> entries,
+                           LoadEntries(db_, where, "id", query.limit, bind));
   JOURNAL_RETURN_IF_ERROR(tx.Commit());
   return entries;
+}
+
+absl::StatusOr<Entry> JournalStore::GetEntry(int64_t id) {
+  absl::MutexLock l(&mu_);
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginRead(db_));
+  JOURNAL_ASSIGN_OR_RETURN(Entry entry, LoadEntry(db_, id));
+  JOURNAL_RETURN_IF_ERROR(tx.Commit());
+  return entry;
+}
+
+absl::StatusOr<Entry> JournalStore::UpdateEntry(int64_t id,
+                                                const EntryUpdate& update) {
+  JOURNAL_ASSIGN_OR_RETURN(const ValidUpdate valid, Validate(update));
+  const std::string timestamp = Timestamp(absl::Now());
+
+  // Only the fields being changed appear in SET; each is constant SQL.
+  std::vector<std::string> sets;
+  if (valid.title) sets.push_back("title = :title");
+  if (update.content) {
+    sets.push_back("content = :content");
+    sets.push_back("word_count = :word_count");
+  }
+  if (update.mood) sets.push_back("mood = :mood");
+  if (update.location) sets.push_back("location = :location");
+  if (update.weather) sets.push_back("weather = :weather");
+  if (update.is_private) sets.push_back("is_private = :is_private");
+  if (update.is_favorite) sets.push_back("is_favorite = :is_favorite");
+  if (update.entry_date) sets.push_back("entry_date = :entry_date");
+  sets.push_back("updated_at = :now");
+
+  absl::MutexLock l(&mu_);
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginWrite(db_));
+  JOURNAL_RETURN_IF_ERROR(CheckEntryExists(db_, id));
+  if (!valid.empty) {
+    JOURNAL_ASSIGN_OR_RETURN(
+        Statement stmt,
+        Statement::Prepare(
+            db_, absl::StrCat("UPDATE entries SET ", absl::StrJoin(sets, ", "),
+                              " WHERE id = :id")));
+    JOURNAL_RETURN_IF_ERROR(stmt.BindInt(":id", id));
+    JOURNAL_RETURN_IF_ERROR(stmt.BindText(":now", timestamp));
+    if (valid.title)
+      JOURNAL_RETURN_IF_ERROR(stmt.BindText(":title", *valid.title));
+    if (update.content) {
+      JOURNAL_RETURN_IF_ERROR(stmt.BindText(":content", *update.content));
+      JOURNAL_RETURN_IF_ERROR(stmt.BindInt(":word_count", *valid.word_count));
+    }
+    if (update.mood) {
+      JOURNAL_RETURN_IF_ERROR(stmt.BindOptionalText(":mood", *update.mood));
+    }
+    if (update.location) {
+      JOURNAL_RETURN_IF_ERROR(
+          stmt.BindOptionalText(":location", *update.location));
+    }
+    if (update.weather) {
+      JOURNAL_RETURN_IF_ERROR(
+          stmt.BindOptionalText(":weather", *update.weather));
+    }
+    if (update.is_private) {
+      JOURNAL_RETURN_IF_ERROR(stmt.BindInt(":is_private", *update.is_private));
+    }
+    if (update.is_favorite) {
+      JOURNAL_RETURN_IF_ERROR(
+          stmt.BindInt(":is_favorite", *update.is_favorite));
+    }
+    if (update.entry_date) {
+      JOURNAL_RETURN_IF_ERROR(stmt.BindText(":entry_date", *update.entry_date));
+    }
+    JOURNAL_RETURN_IF_ERROR(stmt.Run());
+  }
+  if (valid.tags) {
+    JOURNAL_ASSIGN_OR_RETURN(
+        Statement unlink,
+        Statement::Prepare(db_, "DELETE FROM entry_tags WHERE entry_id = :id"));
+    JOURNAL_RETURN_IF_ERROR(unlink.BindInt(":id", id));
+    JOURNAL_RETURN_IF_ERROR(unlink.Run());
+    JOURNAL_RETURN_IF_ERROR(LinkTags(db_, id, *valid.tags, timestamp));
+  }
+  JOURNAL_ASSIGN_OR_RETURN(Entry stored, LoadEntry(db_, id));
+  JOURNAL_RETURN_IF_ERROR(tx.Commit());
+  return stored;
+}
+
+absl::Status JournalStore::DeleteEntry(int64_t id) {
+  absl::MutexLock l(&mu_);
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginWrite(db_));
+  // entry_tags rows go with it (ON DELETE CASCADE).
+  JOURNAL_ASSIGN_OR_RETURN(
+      Statement stmt,
+      Statement::Prepare(db_, "DELETE FROM entries WHERE id = :id"));
+  JOURNAL_RETURN_IF_ERROR(stmt.BindInt(":id", id));
+  JOURNAL_RETURN_IF_ERROR(stmt.Run());
+  if (sqlite3_changes(db_) == 0) return EntryNotFound(id);
+  return tx.Commit();
+}
+
+absl::StatusOr<std::vector<Entry>> JournalStore::RecentEntries(int limit) {
+  if (limit < 1 || limit > kMaxPageSize) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "limit ", limit, " is out of range; use 1 to ", kMaxPageSize));
+  }
+  absl::MutexLock l(&mu_);
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginRead(db_));
+  // Walks entries_by_entry_date backwards.
+  JOURNAL_ASSIGN_OR_RETURN(
+      std::vector<Entry> entries,
+      LoadEntries(db_, "1", "entry_date DESC, id DESC", limit,
+                  [](Statement&) { return absl::OkStatus(); }));
+  JOURNAL_RETURN_IF_ERROR(tx.Commit());
+  return entries;
+}
+
+absl::StatusOr<Tag> JournalStore::CreateTag(const NewTag& tag) {
+  JOURNAL_ASSIGN_OR_RETURN(const std::string name, ValidNewTagName(tag.name));
+  JOURNAL_RETURN_IF_ERROR(CheckDescription(tag.description));
+  const std::string timestamp = Timestamp(absl::Now());
+
+  absl::MutexLock l(&mu_);
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginWrite(db_));
+  JOURNAL_RETURN_IF_ERROR(CheckTagNameFree(db_, name, 0));
+  JOURNAL_ASSIGN_OR_RETURN(
+      Statement insert,
+      Statement::Prepare(
+          db_,
+          "INSERT INTO tags (name, description, created_at, "
+          "updated_at) VALUES (:name, :description, :now, :now)"));
+  JOURNAL_RETURN_IF_ERROR(insert.BindText(":name", name));
+  JOURNAL_RETURN_IF_ERROR(
+      insert.BindOptionalText(":description", tag.description));
+  JOURNAL_RETURN_IF_ERROR(insert.BindText(":now", timestamp));
+  JOURNAL_RETURN_IF_ERROR(insert.Run());
+  JOURNAL_ASSIGN_OR_RETURN(Tag stored,
+                           LoadTag(db_, sqlite3_last_insert_rowid(db_)));
+  JOURNAL_RETURN_IF_ERROR(tx.Commit());
+  return stored;
+}
+
+absl::StatusOr<Tag> JournalStore::GetTag(int64_t id) {
+  absl::MutexLock l(&mu_);
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginRead(db_));
+  JOURNAL_ASSIGN_OR_RETURN(Tag tag, LoadTag(db_, id));
+  JOURNAL_RETURN_IF_ERROR(tx.Commit());
+  return tag;
+}
+
+absl::StatusOr<std::vector<Tag>> JournalStore::ListTags() {
+  absl::MutexLock l(&mu_);
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginRead(db_));
+  // NOCASE ordering by name; id breaks no ties (names are unique) but keeps
+  // the order total.
+  JOURNAL_ASSIGN_OR_RETURN(
+      Statement stmt,
+      Statement::Prepare(db_,
+                         absl::StrCat(kTagQuery, "ORDER BY t.name, t.id")));
+  std::vector<Tag> tags;
+  while (true) {
+    JOURNAL_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) break;
+    tags.push_back(ReadTag(stmt));
+  }
+  JOURNAL_RETURN_IF_ERROR(tx.Commit());
+  return tags;
+}
+
+absl::StatusOr<Tag> JournalStore::UpdateTag(int64_t id,
+                                            const TagUpdate& update) {
+  std::optional<std::string> name;
+  if (update.name.has_value()) {
+    JOURNAL_ASSIGN_OR_RETURN(name, ValidNewTagName(*update.name));
+  }
+  if (update.description.has_value()) {
+    JOURNAL_RETURN_IF_ERROR(CheckDescription(*update.description));
+  }
+  const std::string timestamp = Timestamp(absl::Now());
+
+  absl::MutexLock l(&mu_);
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginWrite(db_));
+  JOURNAL_RETURN_IF_ERROR(CheckTagExists(db_, id));
+  if (name.has_value() || update.description.has_value()) {
+    // Renaming a tag to another spelling of its own name is fine.
+    if (name.has_value())
+      JOURNAL_RETURN_IF_ERROR(CheckTagNameFree(db_, *name, id));
+    std::vector<std::string> sets;
+    if (name.has_value()) sets.push_back("name = :name");
+    if (update.description.has_value()) {
+      sets.push_back("description = :description");
+    }
+    sets.push_back("updated_at = :now");
+    JOURNAL_ASSIGN_OR_RETURN(
+        Statement stmt,
+        Statement::Prepare(
+            db_, absl::StrCat("UPDATE tags SET ", absl::StrJoin(sets, ", "),
+                              " WHERE id = :id")));
+    JOURNAL_RETURN_IF_ERROR(stmt.BindInt(":id", id));
+    JOURNAL_RETURN_IF_ERROR(stmt.BindText(":now", timestamp));
+    if (name.has_value())
+      JOURNAL_RETURN_IF_ERROR(stmt.BindText(":name", *name));
+    if (update.description.has_value()) {
+      JOURNAL_RETURN_IF_ERROR(
+          stmt.BindOptionalText(":description", *update.description));
+    }
+    JOURNAL_RETURN_IF_ERROR(stmt.Run());
+  }
+  JOURNAL_ASSIGN_OR_RETURN(Tag stored, LoadTag(db_, id));
+  JOURNAL_RETURN_IF_ERROR(tx.Commit());
+  return stored;
+}
+
+absl::Status JournalStore::DeleteTag(int64_t id) {
+  const std::string timestamp = Timestamp(absl::Now());
+  absl::MutexLock l(&mu_);
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginWrite(db_));
+  JOURNAL_RETURN_IF_ERROR(CheckTagExists(db_, id));
+  // The entries that lose the tag change too.
+  JOURNAL_ASSIGN_OR_RETURN(
+      Statement touch,
+      Statement::Prepare(
+          db_,
+          "UPDATE entries SET updated_at = :now WHERE id IN "
+          "(SELECT entry_id FROM entry_tags WHERE tag_id = :id)"));
+  JOURNAL_RETURN_IF_ERROR(touch.BindText(":now", timestamp));
+  JOURNAL_RETURN_IF_ERROR(touch.BindInt(":id", id));
+  JOURNAL_RETURN_IF_ERROR(touch.Run());
+  // entry_tags rows go with it (ON DELETE CASCADE).
+  JOURNAL_ASSIGN_OR_RETURN(
+      Statement stmt,
+      Statement::Prepare(db_, "DELETE FROM tags WHERE id = :id"));
+  JOURNAL_RETURN_IF_ERROR(stmt.BindInt(":id", id));
+  JOURNAL_RETURN_IF_ERROR(stmt.Run());
+  return tx.Commit();
+}
+
+absl::StatusOr<Entry> JournalStore::AddTagToEntry(int64_t entry_id,
+                                                  int64_t tag_id) {
+  const std::string timestamp = Timestamp(absl::Now());
+  absl::MutexLock l(&mu_);
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginWrite(db_));
+  JOURNAL_RETURN_IF_ERROR(CheckEntryExists(db_, entry_id));
+  JOURNAL_RETURN_IF_ERROR(CheckTagExists(db_, tag_id));
+  {
+    JOURNAL_ASSIGN_OR_RETURN(
+        Statement count,
+        Statement::Prepare(
+            db_,
+            "SELECT COUNT(*), COALESCE(SUM(tag_id = :tag_id), 0) "
+            "FROM entry_tags WHERE entry_id = :entry_id"));
+    JOURNAL_RETURN_IF_ERROR(count.BindInt(":entry_id", entry_id));
+    JOURNAL_RETURN_IF_ERROR(count.BindInt(":tag_id", tag_id));
+    JOURNAL_ASSIGN_OR_RETURN(const bool row, count.Step());
+    const int64_t tags = row ? count.Int(0) : 0;
+    const bool linked = row && count.Int(1) != 0;
+    if (!linked) {
+      if (tags >= static_cast<int64_t>(kMaxTags)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "entry ", entry_id, " already has ", tags,
+            " tags, the most an entry can have; remove one first"));
+      }
+      JOURNAL_ASSIGN_OR_RETURN(
+          Statement link,
+          Statement::Prepare(db_,
+                             "INSERT INTO entry_tags (entry_id, tag_id) "
+                             "VALUES (:entry_id, :tag_id)"));
+      JOURNAL_RETURN_IF_ERROR(link.BindInt(":entry_id", entry_id));
+      JOURNAL_RETURN_IF_ERROR(link.BindInt(":tag_id", tag_id));
+      JOURNAL_RETURN_IF_ERROR(link.Run());
+      JOURNAL_RETURN_IF_ERROR(TouchEntry(db_, entry_id, timestamp));
+    }
+  }
+  JOURNAL_ASSIGN_OR_RETURN(Entry stored, LoadEntry(db_, entry_id));
+  JOURNAL_RETURN_IF_ERROR(tx.Commit());
+  return stored;
+}
+
+absl::StatusOr<Entry> JournalStore::RemoveTagFromEntry(int64_t entry_id,
+                                                       int64_t tag_id) {
+  const std::string timestamp = Timestamp(absl::Now());
+  absl::MutexLock l(&mu_);
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginWrite(db_));
+  JOURNAL_RETURN_IF_ERROR(CheckEntryExists(db_, entry_id));
+  JOURNAL_RETURN_IF_ERROR(CheckTagExists(db_, tag_id));
+  JOURNAL_ASSIGN_OR_RETURN(
+      Statement unlink,
+      Statement::Prepare(db_,
+                         "DELETE FROM entry_tags "
+                         "WHERE entry_id = :entry_id AND tag_id = :tag_id"));
+  JOURNAL_RETURN_IF_ERROR(unlink.BindInt(":entry_id", entry_id));
+  JOURNAL_RETURN_IF_ERROR(unlink.BindInt(":tag_id", tag_id));
+  JOURNAL_RETURN_IF_ERROR(unlink.Run());
+  if (sqlite3_changes(db_) > 0) {
+    JOURNAL_RETURN_IF_ERROR(TouchEntry(db_, entry_id, timestamp));
+  }
+  JOURNAL_ASSIGN_OR_RETURN(Entry stored, LoadEntry(db_, entry_id));
+  JOURNAL_RETURN_IF_ERROR(tx.Commit());
+  return stored;
+}
+
+absl::Status JournalStore::RecordVideo(const VideoRecord& video) {
+  JOURNAL_RETURN_IF_ERROR(CheckVideo(video));
+  const std::string timestamp = Timestamp(absl::Now());
+  absl::MutexLock l(&mu_);
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginWrite(db_));
+  {
+    JOURNAL_ASSIGN_OR_RETURN(
+        Statement find,
+        Statement::Prepare(db_, "SELECT 1 FROM videos WHERE id = :id"));
+    JOURNAL_RETURN_IF_ERROR(find.BindText(":id", video.id));
+    JOURNAL_ASSIGN_OR_RETURN(const bool found, find.Step());
+    if (found) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("video ", video.id,
+                       " is already recorded; record each video once, under "
+                       "a fresh id"));
+    }
+  }
+  JOURNAL_ASSIGN_OR_RETURN(
+      Statement insert,
+      Statement::Prepare(
+          db_,
+          "INSERT INTO videos (id, year, quality, bytes, frames, "
+          "duration_seconds, created_at) VALUES (:id, :year, :quality, "
+          ":bytes, :frames, :duration_seconds, :now)"));
+  JOURNAL_RETURN_IF_ERROR(insert.BindText(":id", video.id));
+  JOURNAL_RETURN_IF_ERROR(insert.BindInt(":year", video.year));
+  JOURNAL_RETURN_IF_ERROR(insert.BindText(":quality", video.quality));
+  JOURNAL_RETURN_IF_ERROR(insert.BindInt(":bytes", video.bytes));
+  JOURNAL_RETURN_IF_ERROR(insert.BindInt(":frames", video.frames));
+  JOURNAL_RETURN_IF_ERROR(
+      insert.BindDouble(":duration_seconds", video.duration_seconds));
+  JOURNAL_RETURN_IF_ERROR(insert.BindText(":now", timestamp));
+  JOURNAL_RETURN_IF_ERROR(insert.Run());
+  return tx.Commit();
+}
+
+absl::StatusOr<VideoRecord> JournalStore::GetVideo(const std::string& id) {
+  JOURNAL_RETURN_IF_ERROR(CheckVideoId(id));
+  absl::MutexLock l(&mu_);
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginRead(db_));
+  JOURNAL_ASSIGN_OR_RETURN(
+      Statement stmt,
+      Statement::Prepare(db_, absl::StrCat("SELECT ", kVideoColumns,
+                                           " FROM videos WHERE id = :id")));
+  JOURNAL_RETURN_IF_ERROR(stmt.BindText(":id", id));
+  JOURNAL_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) {
+    return absl::NotFoundError(absl::StrCat(
+        "no video with id ", id, "; use the id of a recorded video"));
+  }
+  VideoRecord video = ReadVideo(stmt);
+  JOURNAL_RETURN_IF_ERROR(tx.Commit());
+  return video;
+}
+
+absl::StatusOr<std::vector<VideoRecord>> JournalStore::ListVideos() {
+  absl::MutexLock l(&mu_);
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginRead(db_));
+  // created_at has one-second resolution; rowid orders within a second.
+  JOURNAL_ASSIGN_OR_RETURN(
+      Statement stmt,
+      Statement::Prepare(db_,
+                         absl::StrCat("SELECT ", kVideoColumns,
+                                      " FROM videos "
+                                      "ORDER BY created_at DESC, rowid DESC")));
+  std::vector<VideoRecord> videos;
+  while (true) {
+    JOURNAL_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) break;
+    videos.push_back(ReadVideo(stmt));
+  }
+  JOURNAL_RETURN_IF_ERROR(tx.Commit());
+  return videos;
 }
 
 absl::StatusOr<YearStats> JournalStore::ComputeYearStats(int year) {

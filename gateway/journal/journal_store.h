@@ -94,7 +94,8 @@ struct VideoRecord {
 struct ListEntriesQuery {
   std::optional<int> year;
   std::optional<int> month;        // 1..12; needs year
-  std::optional<std::string> tag;  // tag name, ignoring ASCII case
+  std::optional<std::string> tag;  // tag name, ignoring ASCII case;
+                                   // an unknown name matches nothing
   std::optional<bool> favorite;
   int64_t after_id = 0;  // cursor: return entries with id > after_id
   int limit = 50;        // 1..200
@@ -158,8 +159,11 @@ class JournalStore {
 
   // NOT_FOUND messages name the id ("no entry with id 42").
   absl::StatusOr<Entry> GetEntry(int64_t id);
+  // Validates like CreateEntry (an entry_date must be set, not empty).
+  // Recomputes word_count when content changes; bumps updated_at unless the
+  // update sets nothing, in which case the entry is returned unchanged.
   absl::StatusOr<Entry> UpdateEntry(int64_t id, const EntryUpdate& update);
-  absl::Status DeleteEntry(int64_t id);
+  absl::Status DeleteEntry(int64_t id);  // unlinks its tags
   // The newest entries by entry_date then id, at most `limit` (1..200).
   absl::StatusOr<std::vector<Entry>> RecentEntries(int limit);
 
@@ -167,12 +171,19 @@ class JournalStore {
   absl::StatusOr<Tag> CreateTag(const NewTag& tag);
   absl::StatusOr<Tag> GetTag(int64_t id);
   absl::StatusOr<std::vector<Tag>> ListTags();  // by name
+  // ALREADY_EXISTS when renaming onto another tag's name; a tag may take
+  // another spelling of its own name.
   absl::StatusOr<Tag> UpdateTag(int64_t id, const TagUpdate& update);
-  absl::Status DeleteTag(int64_t id);  // unlinks it from every entry
-  // Idempotent: adding a present link or removing an absent one is OK.
+  // Unlinks it from every entry and bumps those entries' updated_at.
+  absl::Status DeleteTag(int64_t id);
+  // Idempotent: adding a present link or removing an absent one is OK; a
+  // link that changes bumps the entry's updated_at. NOT_FOUND names the
+  // missing entry or tag; INVALID_ARGUMENT when the entry has 20 tags.
   absl::StatusOr<Entry> AddTagToEntry(int64_t entry_id, int64_t tag_id);
   absl::StatusOr<Entry> RemoveTagFromEntry(int64_t entry_id, int64_t tag_id);
 
+  // INVALID_ARGUMENT for a malformed id, year, quality or negative sizes;
+  // ALREADY_EXISTS for an id recorded before.
   absl::Status RecordVideo(const VideoRecord& video);
   absl::StatusOr<VideoRecord> GetVideo(const std::string& id);
   absl::StatusOr<std::vector<VideoRecord>> ListVideos();  // newest first

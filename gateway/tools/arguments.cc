@@ -10,8 +10,7 @@ namespace {
 
 // A short rendering of what the client sent, for error messages.
 std::string Describe(const Json& value) {
-  std::string text =
-      value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  std::string text = value.dump(-1, ' ', false, Json::error_handler_t::replace);
   if (text.size() > 60) text = text.substr(0, 57) + "...";
   return absl::StrCat(value.type_name(), " ", text);
 }
@@ -24,16 +23,16 @@ const Json* Find(const Json& arguments, absl::string_view name) {
 
 absl::Status WrongType(absl::string_view name, absl::string_view expected,
                        const Json& got) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      "`", name, "` must be ", expected, "; got ", Describe(got)));
+  return absl::InvalidArgumentError(
+      absl::StrCat("`", name, "` must be ", expected, "; got ", Describe(got)));
 }
 
 absl::Status CheckLength(absl::string_view name, const std::string& value,
                          size_t max_bytes) {
   if (value.size() > max_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "`", name, "` is ", value.size(), " bytes long; the limit is ",
-        max_bytes, " bytes"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("`", name, "` is ", value.size(),
+                     " bytes long; the limit is ", max_bytes, " bytes"));
   }
   return absl::OkStatus();
 }
@@ -59,8 +58,7 @@ absl::StatusOr<std::string> RequiredString(const Json& arguments,
                                            size_t max_bytes) {
   const Json* v = Find(arguments, name);
   if (v == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("`", name, "` is required"));
+    return absl::InvalidArgumentError(absl::StrCat("`", name, "` is required"));
   }
   if (!v->is_string()) return WrongType(name, "a string", *v);
   std::string value = v->get<std::string>();
@@ -76,32 +74,99 @@ absl::StatusOr<std::optional<std::string>> OptionalString(
   return *std::move(v);
 }
 
+absl::StatusOr<std::optional<std::optional<std::string>>> NullableString(
+    const Json& arguments, absl::string_view name, size_t max_bytes) {
+  auto it = arguments.find(std::string(name));
+  if (it == arguments.end()) return std::nullopt;
+  if (it->is_null()) {
+    return std::optional<std::optional<std::string>>(
+        std::optional<std::string>());
+  }
+  absl::StatusOr<std::string> v = RequiredString(arguments, name, max_bytes);
+  if (!v.ok()) return v.status();
+  return std::optional<std::optional<std::string>>(*std::move(v));
+}
+
+absl::Status NotNull(const Json& arguments, absl::string_view name) {
+  auto it = arguments.find(std::string(name));
+  if (it == arguments.end() || !it->is_null()) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("`", name,
+                   "` cannot be null; give a value, or leave it out to keep "
+                   "the current one"));
+}
+
+namespace {
+
+// Reads one integer JSON value (whole floats count) in [min, max].
+absl::StatusOr<int64_t> ReadInt(absl::string_view name, const Json& v,
+                                int64_t min, int64_t max) {
+  const std::string expected =
+      absl::StrCat("an integer from ", min, " to ", max);
+  int64_t value = 0;
+  if (v.is_number_integer()) {
+    if (v.is_number_unsigned() &&
+        v.get<uint64_t>() > static_cast<uint64_t>(max)) {
+      return WrongType(name, expected, v);
+    }
+    value = v.get<int64_t>();
+  } else if (v.is_number_float()) {
+    // 2026.0 is an integer to a JSON client; 2026.5 is not.
+    double d = v.get<double>();
+    if (!std::isfinite(d) || d != std::floor(d) || d < -9e15 || d > 9e15) {
+      return WrongType(name, expected, v);
+    }
+    value = static_cast<int64_t>(d);
+  } else {
+    return WrongType(name, expected, v);
+  }
+  if (value < min || value > max) return WrongType(name, expected, v);
+  return value;
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> RequiredInt(const Json& arguments,
+                                    absl::string_view name, int64_t min,
+                                    int64_t max) {
+  const Json* v = Find(arguments, name);
+  if (v == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "`", name, "` is required: an integer from ", min, " to ", max));
+  }
+  return ReadInt(name, *v, min, max);
+}
+
 absl::StatusOr<std::optional<int64_t>> OptionalInt(const Json& arguments,
                                                    absl::string_view name,
                                                    int64_t min, int64_t max) {
   const Json* v = Find(arguments, name);
   if (v == nullptr) return std::nullopt;
-  const std::string expected =
-      absl::StrCat("an integer from ", min, " to ", max);
-  int64_t value = 0;
-  if (v->is_number_integer()) {
-    if (v->is_number_unsigned() &&
-        v->get<uint64_t>() > static_cast<uint64_t>(max)) {
-      return WrongType(name, expected, *v);
-    }
-    value = v->get<int64_t>();
-  } else if (v->is_number_float()) {
-    // 2026.0 is an integer to a JSON client; 2026.5 is not.
-    double d = v->get<double>();
-    if (!std::isfinite(d) || d != std::floor(d) || d < -9e15 || d > 9e15) {
-      return WrongType(name, expected, *v);
-    }
-    value = static_cast<int64_t>(d);
-  } else {
-    return WrongType(name, expected, *v);
+  absl::StatusOr<int64_t> value = ReadInt(name, *v, min, max);
+  if (!value.ok()) return value.status();
+  return *value;
+}
+
+absl::StatusOr<std::vector<int64_t>> OptionalIntList(const Json& arguments,
+                                                     absl::string_view name,
+                                                     size_t max_items,
+                                                     int64_t min, int64_t max) {
+  std::vector<int64_t> out;
+  const Json* v = Find(arguments, name);
+  if (v == nullptr) return out;
+  if (!v->is_array() || v->size() > max_items) {
+    return WrongType(name,
+                     absl::StrCat("an array of at most ", max_items,
+                                  " integers from ", min, " to ", max),
+                     *v);
   }
-  if (value < min || value > max) return WrongType(name, expected, *v);
-  return value;
+  for (size_t i = 0; i < v->size(); ++i) {
+    absl::StatusOr<int64_t> item =
+        ReadInt(absl::StrCat(name, "[", i, "]"), (*v)[i], min, max);
+    if (!item.ok()) return item.status();
+    out.push_back(*item);
+  }
+  return out;
 }
 
 absl::StatusOr<std::optional<double>> OptionalNumber(const Json& arguments,
@@ -140,8 +205,8 @@ absl::StatusOr<std::vector<std::string>> OptionalStringList(
   for (const Json& item : *v) {
     if (!item.is_string()) return WrongType(name, expected, *v);
     std::string s = item.get<std::string>();
-    if (absl::Status st = CheckLength(absl::StrCat(name, "[]"), s,
-                                      max_bytes_each);
+    if (absl::Status st =
+            CheckLength(absl::StrCat(name, "[]"), s, max_bytes_each);
         !st.ok()) {
       return st;
     }

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -97,8 +98,7 @@ pb::WrappedStats ToRenderStats(const journal::YearStats& stats) {
 }
 
 WrappedVideoTool::WrappedVideoTool(journal::JournalStore* journal,
-                                   RendererClient* renderer,
-                                   VideoStore* videos,
+                                   RendererClient* renderer, VideoStore* videos,
                                    std::string display_name)
     : journal_(journal),
       renderer_(renderer),
@@ -108,18 +108,22 @@ WrappedVideoTool::WrappedVideoTool(journal::JournalStore* journal,
 
 ToolResult WrappedVideoTool::Call(ToolCall& call) {
   const Json& a = call.arguments;
-  if (absl::Status s = args::CheckKnown(a, {"year", "quality", "secondsPerSlide"});
+  if (absl::Status s =
+          args::CheckKnown(a, {"year", "quality", "secondsPerSlide"});
       !s.ok()) {
     return ToolResult::Error(std::string(s.message()));
   }
   auto year = args::OptionalInt(a, "year", 1, 9999);
-  if (!year.ok()) return ToolResult::Error(std::string(year.status().message()));
-  auto quality = args::OptionalEnum(a, "quality", {"draft", "standard", "high"});
+  if (!year.ok())
+    return ToolResult::Error(std::string(year.status().message()));
+  auto quality =
+      args::OptionalEnum(a, "quality", {"draft", "standard", "high"});
   if (!quality.ok()) {
     return ToolResult::Error(std::string(quality.status().message()));
   }
   auto pace = args::OptionalNumber(a, "secondsPerSlide", 0.2, 10);
-  if (!pace.ok()) return ToolResult::Error(std::string(pace.status().message()));
+  if (!pace.ok())
+    return ToolResult::Error(std::string(pace.status().message()));
 
   const int the_year = year->value_or(
       absl::ToCivilYear(absl::Now(), absl::UTCTimeZone()).year());
@@ -129,10 +133,11 @@ ToolResult WrappedVideoTool::Call(ToolCall& call) {
     if (quality_name == q.name) preset = q;
   }
 
-  absl::StatusOr<journal::YearStats> stats = journal_->ComputeYearStats(the_year);
+  absl::StatusOr<journal::YearStats> stats =
+      journal_->ComputeYearStats(the_year);
   if (!stats.ok()) {
-    return ToolResult::Error(absl::StrCat("Could not read the journal: ",
-                                          stats.status().message()));
+    return ToolResult::Error(
+        absl::StrCat("Could not read the journal: ", stats.status().message()));
   }
 
   pb::RenderRequest request;
@@ -155,20 +160,23 @@ ToolResult WrappedVideoTool::Call(ToolCall& call) {
 
   RendererClient::StreamCallbacks callbacks;
   callbacks.on_progress = [&](const pb::Progress& p) {
-    call.progress.Report(
-        static_cast<double>(p.frames_done()),
-        static_cast<double>(p.frames_total()),
-        absl::StrFormat("%s frame %d of %d", p.stage(), p.frames_done(),
-                        p.frames_total()));
+    call.progress.Report(static_cast<double>(p.frames_done()),
+                         static_cast<double>(p.frames_total()),
+                         absl::StrFormat("%s frame %d of %d", p.stage(),
+                                         p.frames_done(), p.frames_total()));
   };
   callbacks.on_chunk = [&](int64_t offset,
                            absl::string_view bytes) -> absl::Status {
     if (offset != file.size()) {
-      return absl::DataLossError(absl::StrCat(
-          "the renderer sent bytes at offset ", offset, " but ", file.size(),
-          " were written"));
+      return absl::DataLossError(
+          absl::StrCat("the renderer sent bytes at offset ", offset, " but ",
+                       file.size(), " were written"));
     }
     return file.Append(bytes);
+  };
+  std::string poster_png;  // empty if the renderer sent no poster
+  callbacks.on_poster = [&](const pb::Poster& poster) {
+    poster_png = poster.png();
   };
 
   absl::StatusOr<pb::Summary> summary =
@@ -188,9 +196,9 @@ ToolResult WrappedVideoTool::Call(ToolCall& call) {
         " arrived; the video was discarded. Try again."));
   }
   if (absl::Status s = file.Commit(); !s.ok()) {
-    return ToolResult::Error(absl::StrCat(
-        "The video could not be saved: ", s.message(),
-        ". Existing videos are untouched."));
+    return ToolResult::Error(
+        absl::StrCat("The video could not be saved: ", s.message(),
+                     ". Existing videos are untouched."));
   }
 
   const std::string uri = absl::StrCat("stopframe://videos/", file.id());
@@ -211,13 +219,20 @@ ToolResult WrappedVideoTool::Call(ToolCall& call) {
           static_cast<double>(summary->bytes()) / 1e6, summary->encoder(),
           stats->entries, file.final_path()),
       std::move(structured));
+  if (!poster_png.empty()) {
+    // Image content is in every MCP version; clients show it inline.
+    result.content.push_back({{"type", "image"},
+                              {"data", absl::Base64Escape(poster_png)},
+                              {"mimeType", "image/png"}});
+  }
   if (SupportsStructuredResults(call.protocol_version)) {
-    result.content.push_back({{"type", "resource_link"},
-                              {"uri", uri},
-                              {"name", absl::StrCat("wrapped-", the_year, ".mp4")},
-                              {"title", absl::StrCat("Your ", the_year, " wrapped")},
-                              {"mimeType", "video/mp4"},
-                              {"size", summary->bytes()}});
+    result.content.push_back(
+        {{"type", "resource_link"},
+         {"uri", uri},
+         {"name", absl::StrCat("wrapped-", the_year, ".mp4")},
+         {"title", absl::StrCat("Your ", the_year, " wrapped")},
+         {"mimeType", "video/mp4"},
+         {"size", summary->bytes()}});
   }
   return result;
 }

@@ -176,7 +176,7 @@ Slide Extremes(const WrappedContent& c) {
 Slide Favorites(const WrappedContent& c) {
   constexpr size_t kMaxRows = 4;
   Slide s;
-  s.layout = SlideLayout::kHighlights;
+  s.layout = SlideLayout::kList;
   s.kicker = "FAVOURITES";
   s.headline = "Entries you starred";
   for (size_t i = 0; i < c.favorites.size() && i < kMaxRows; ++i) {
@@ -259,6 +259,7 @@ struct GlyphRun {
   std::vector<char32_t> chars;
   std::vector<FT_Pos> pen;
   FT_Pos width = 0;
+  bool cut = false;  // Fit shortened it with an ellipsis
 
   int PixelWidth() const { return static_cast<int>((width + 63) >> 6); }
 };
@@ -308,6 +309,7 @@ class TextStyle {
     auto prefix_width = [&](size_t k) {
       return k < n ? run.pen[k] : run.width;
     };
+    run.cut = true;
     size_t keep = 0;
     while (keep < n && prefix_width(keep + 1) <= budget) ++keep;
     while (keep > 0 && run.chars[keep - 1] == U' ') --keep;
@@ -523,13 +525,44 @@ class SlideLayoutPainter {
       case SlideLayout::kHighlights:
         PaintHighlights(PaintHeader(/*with_body=*/false));
         break;
+      case SlideLayout::kList:
+        PaintList(PaintHeader(/*with_body=*/false));
+        break;
     }
   }
 
  private:
-  TextStyle Kicker() const { return TextStyle(bold_, m_.Px(0.038)); }
-  TextStyle Body() const { return TextStyle(regular_, m_.Px(0.045)); }
-  TextStyle Small() const { return TextStyle(regular_, m_.Px(0.036)); }
+  // Text sizes as fractions of the unit (the height of a 16:9 frame): at
+  // 640x360 the smallest text is 14 px, the size of a phone's body text.
+  TextStyle Kicker() const { return TextStyle(bold_, m_.Px(0.04)); }
+  TextStyle Body() const { return TextStyle(regular_, m_.Px(0.047)); }
+  TextStyle Small() const { return TextStyle(regular_, m_.Px(0.04)); }
+  TextStyle Title() const { return TextStyle(bold_, m_.Px(0.062)); }
+
+  // Text wrapped at the largest size that shows all of it.
+  struct Block {
+    TextStyle style;
+    std::vector<GlyphRun> lines;
+    int height() const { return style.line_height() * int(lines.size()); }
+  };
+
+  // Wraps `text` into `max_lines` at `px`, stepping the size down (to no
+  // less than `min_px`) until nothing is cut. If even `min_px` cuts it,
+  // wraps at `min_px` into `fallback_lines` (>= max_lines), ellipsized.
+  Block Shrink(FT_Face face, int px, int min_px, std::u32string_view text,
+               int max_lines, int fallback_lines) const {
+    for (int size = px;; size = std::max(min_px, size * 9 / 10)) {
+      TextStyle style(face, size);
+      std::vector<GlyphRun> lines =
+          style.Wrap(text, m_.content_width, max_lines);
+      const bool cut = std::any_of(lines.begin(), lines.end(),
+                                   [](const GlyphRun& l) { return l.cut; });
+      if (!cut) return {style, std::move(lines)};
+      if (size <= min_px) break;
+    }
+    TextStyle style(face, min_px);
+    return {style, style.Wrap(text, m_.content_width, fallback_lines)};
+  }
 
   int Left(const GlyphRun& run, bool centred) const {
     return centred ? (m_.width - run.PixelWidth()) / 2 : m_.margin;
@@ -545,23 +578,35 @@ class SlideLayoutPainter {
     }
   }
 
+  void DrawBlock(const Block& block, Rgb color, bool centred, int* y) {
+    DrawLines(block.style, block.lines, color, centred, y);
+  }
+
   int AccentRuleHeight() const { return std::max(2, m_.unit / 120); }
+
+  // Where a block of `height` starts so that the space between `top` and
+  // the bottom margin is split 1:2 above and below it (optically centred:
+  // a list hanging low under its headline looks detached). At `top` if the
+  // block is taller.
+  int PlacedTop(int top, int height) const {
+    return top + std::max(0, (Bottom() - top - height) / 3);
+  }
 
   void PaintTitle() {
     const TextStyle kicker = Kicker();
-    const TextStyle headline(bold_, m_.Px(0.105));
     const TextStyle body = Body();
     const std::vector<GlyphRun> kicker_lines =
         kicker.Wrap(NormalizeText(slide_.kicker), m_.content_width, 1);
-    const std::vector<GlyphRun> headline_lines =
-        headline.Wrap(NormalizeText(slide_.headline), m_.content_width, 3);
+    // Long names shrink the headline before it wraps onto a third line.
+    const Block headline = Shrink(bold_, m_.Px(0.105), m_.Px(0.07),
+                                  NormalizeText(slide_.headline), 2, 3);
     const std::vector<GlyphRun> body_lines =
         body.Wrap(NormalizeText(slide_.body), m_.content_width, 2);
     const int gap = m_.Px(0.03);
     const int rule = AccentRuleHeight();
     const int total = kicker.line_height() + gap + rule + gap +
-                      headline.line_height() * int(headline_lines.size()) +
-                      gap + body.line_height() * int(body_lines.size());
+                      headline.height() + gap +
+                      body.line_height() * int(body_lines.size());
     int y = (m_.height - total) / 2;
     DrawLines(kicker, kicker_lines, accent_, /*centred=*/true, &y);
     y += gap;
@@ -569,7 +614,7 @@ class SlideLayoutPainter {
     FillRect((m_.width - rule_width) / 2, y, rule_width, rule, accent_,
              canvas_);
     y += rule + gap;
-    DrawLines(headline, headline_lines, kWhite, /*centred=*/true, &y);
+    DrawBlock(headline, kWhite, /*centred=*/true, &y);
     y += gap;
     DrawLines(body, body_lines, kSoft, /*centred=*/true, &y);
   }
@@ -578,18 +623,17 @@ class SlideLayoutPainter {
   // which the slide's own content may start.
   int PaintHeader(bool with_body) {
     const TextStyle kicker = Kicker();
-    const TextStyle headline(bold_, m_.Px(0.085));
     int y = m_.height * 10 / 100;
     DrawLines(kicker,
               kicker.Wrap(NormalizeText(slide_.kicker), m_.content_width, 1),
               accent_, /*centred=*/false, &y);
     y += m_.Px(0.012);
-    DrawLines(
-        headline,
-        headline.Wrap(NormalizeText(slide_.headline), m_.content_width, 2),
-        kWhite, /*centred=*/false, &y);
+    DrawBlock(Shrink(bold_, m_.Px(0.085), m_.Px(0.065),
+                     NormalizeText(slide_.headline), 1, 2),
+              kWhite, /*centred=*/false, &y);
     if (with_body && !slide_.body.empty()) {
       const TextStyle body = Body();
+      y += m_.Px(0.006);
       DrawLines(body,
                 body.Wrap(NormalizeText(slide_.body), m_.content_width, 1),
                 kSoft, /*centred=*/false, &y);
@@ -601,18 +645,33 @@ class SlideLayoutPainter {
 
   void PaintStats(int top) {
     if (slide_.items.empty()) return;
-    const TextStyle value(bold_, m_.Px(0.1));
-    const TextStyle label(regular_, m_.Px(0.045));
+    const TextStyle label = Body();
     const int columns = static_cast<int>(slide_.items.size());
     const int column_width = m_.content_width / columns;
+    const int fit = column_width - m_.Px(0.05);
+    // One size for every number, the largest at which all of them fit:
+    // counts are never cut while a smaller size would show them whole.
+    std::vector<std::u32string> values;
+    for (const SlideItem& item : slide_.items) {
+      values.push_back(NormalizeText(item.value));
+    }
+    const int min_px = m_.Px(0.045);
+    int px = m_.Px(0.11);
+    while (
+        px > min_px &&
+        std::any_of(values.begin(), values.end(), [&](const std::u32string& v) {
+          return TextStyle(bold_, px).Shape(v).PixelWidth() > fit;
+        })) {
+      px = std::max(min_px, px * 9 / 10);
+    }
+    const TextStyle value(bold_, px);
     const int block = value.line_height() + label.line_height();
-    int y = top + std::max(0, (Bottom() - top - block) / 2);
+    const int y = PlacedTop(top, block);
     for (int i = 0; i < columns; ++i) {
       const SlideItem& item = slide_.items[i];
       const int x = m_.margin + i * column_width;
-      const int fit = column_width - m_.Px(0.05);
-      value.Draw(value.Fit(NormalizeText(item.value), fit), x,
-                 y + value.ascent(), accent_, canvas_);
+      value.Draw(value.Fit(values[i], fit), x, y + value.ascent(), accent_,
+                 canvas_);
       label.Draw(label.Fit(NormalizeText(item.label), fit), x,
                  y + value.line_height() + label.ascent(), kSoft, canvas_);
     }
@@ -620,8 +679,8 @@ class SlideLayoutPainter {
 
   void PaintBars(int top) {
     static constexpr char32_t kInitials[] = U"JFMAMJJASOND";
-    const TextStyle initial(bold_, m_.Px(0.034));
-    const TextStyle count(regular_, m_.Px(0.03));
+    const TextStyle initial(bold_, m_.Px(0.04));
+    const TextStyle count(regular_, m_.Px(0.036));
     const int slot = m_.content_width / 12;
     const int bar_width = std::max(2, slot * 6 / 10);
     const int base = Bottom() - initial.line_height();
@@ -630,36 +689,48 @@ class SlideLayoutPainter {
         *std::max_element(slide_.months.begin(), slide_.months.end());
     const Rgb track = Mix(kBackdropBottom, kDim, 0.25);
     const Rgb quiet = Mix(accent_, kBackdropBottom, 0.45);
+    const int rule = AccentRuleHeight();
     for (int m = 0; m < 12; ++m) {
       const int value = slide_.months[m];
+      const bool peak = busiest > 0 && value == busiest;
       const int x = m_.margin + m * slot + (slot - bar_width) / 2;
       const int h = busiest > 0
                         ? static_cast<int>(int64_t{max_bar} * value / busiest)
                         : 0;
-      const int rule = AccentRuleHeight();
       FillRect(x, base - rule, bar_width, rule, track, canvas_);
-      if (h > 0) {
-        FillRect(x, base - h, bar_width, h, value == busiest ? accent_ : quiet,
+      if (value > 0) {
+        // A month with entries always shows, however small next to the peak.
+        const int shown = std::max(h, rule);
+        FillRect(x, base - shown, bar_width, shown, peak ? accent_ : quiet,
                  canvas_);
         GlyphRun n = count.Fit(NormalizeText(absl::StrCat(value)), slot);
         count.Draw(n, x + (bar_width - n.PixelWidth()) / 2,
-                   base - h - count.line_height() + count.ascent(), kSoft,
-                   canvas_);
+                   base - shown - count.line_height() + count.ascent(),
+                   peak ? kWhite : kSoft, canvas_);
       }
       GlyphRun letter = initial.Shape(std::u32string_view(&kInitials[m], 1));
       initial.Draw(letter, x + (bar_width - letter.PixelWidth()) / 2,
-                   base + initial.ascent() + m_.Px(0.01), kSoft, canvas_);
+                   base + initial.ascent() + m_.Px(0.01),
+                   peak ? accent_ : kSoft, canvas_);
     }
   }
 
   void PaintRanked(int top) {
     const TextStyle text = Body();
     const int bar = std::max(3, m_.unit / 90);
-    const int row = text.line_height() + bar + m_.Px(0.035);
-    const int rows =
-        std::min<int>(slide_.items.size(), std::max(1, (Bottom() - top) / row));
+    const int under = m_.Px(0.01);  // between a label and its bar
+    const int fixed = text.line_height() + under + bar;
+    // Rows spread out when there are few, and close up to fit five.
+    const int space = Bottom() - top;
+    const int count = static_cast<int>(slide_.items.size());
+    const int gap = count > 1
+                        ? std::clamp((space - count * fixed) / (count - 1),
+                                     m_.Px(0.012), m_.Px(0.04))
+                        : 0;
+    const int row = fixed + gap;
+    const int rows = std::min(count, std::max(1, (space + gap) / row));
     const Rgb track = Mix(kBackdropBottom, kDim, 0.25);
-    int y = top;
+    int y = PlacedTop(top, rows * row - gap);
     for (int i = 0; i < rows; ++i) {
       const SlideItem& item = slide_.items[i];
       GlyphRun value =
@@ -670,7 +741,7 @@ class SlideLayoutPainter {
       text.Draw(label, m_.margin, y + text.ascent(), kWhite, canvas_);
       text.Draw(value, m_.margin + m_.content_width - value.PixelWidth(),
                 y + text.ascent(), kDim, canvas_);
-      const int bar_y = y + text.line_height();
+      const int bar_y = y + text.line_height() + under;
       FillRect(m_.margin, bar_y, m_.content_width, bar, track, canvas_);
       FillRect(m_.margin, bar_y,
                static_cast<int>(m_.content_width *
@@ -680,37 +751,77 @@ class SlideLayoutPainter {
     }
   }
 
+  // Label over a title (wrapped onto two lines when there is room) over a
+  // detail, per item; the blocks are centred in the space left.
   void PaintHighlights(int top) {
     const TextStyle label = Kicker();
-    const TextStyle value(bold_, m_.Px(0.06));
+    const TextStyle title = Title();
     const TextStyle detail = Small();
-    int y = top;
-    for (const SlideItem& item : slide_.items) {
-      // Lone titles sit closer together than labelled blocks.
-      const bool lone = item.label.empty() && item.detail.empty();
-      const int gap = m_.Px(lone ? 0.012 : 0.04);
-      int block = value.line_height() + gap;
-      if (!item.label.empty()) block += label.line_height();
-      if (!item.detail.empty()) block += detail.line_height();
-      if (y + block - gap > Bottom()) break;
+    const int inner = m_.Px(0.008);  // between the lines of one block
+    const int gap = m_.Px(0.05);     // between blocks
+    auto layout = [&](int title_lines, int* height) {
+      std::vector<std::vector<GlyphRun>> titles;
+      *height = 0;
+      for (const SlideItem& item : slide_.items) {
+        std::vector<GlyphRun> lines = title.Wrap(NormalizeText(item.value),
+                                                 m_.content_width, title_lines);
+        int block = title.line_height() * int(lines.size());
+        if (!item.label.empty()) block += label.line_height() + inner;
+        if (!item.detail.empty()) block += detail.line_height() + inner;
+        if (*height + block > Bottom() - top) break;
+        *height += block + gap;
+        titles.push_back(std::move(lines));
+      }
+      *height = std::max(0, *height - gap);
+      return titles;
+    };
+    int height = 0;
+    std::vector<std::vector<GlyphRun>> titles = layout(2, &height);
+    if (titles.size() < slide_.items.size()) titles = layout(1, &height);
+    int y = PlacedTop(top, height);
+    for (size_t i = 0; i < titles.size(); ++i) {
+      const SlideItem& item = slide_.items[i];
       if (!item.label.empty()) {
         DrawLines(label,
                   {label.Fit(NormalizeText(item.label), m_.content_width)},
                   accent_, false, &y);
+        y += inner;
       }
-      DrawLines(value, {value.Fit(NormalizeText(item.value), m_.content_width)},
-                kWhite, false, &y);
+      DrawLines(title, titles[i], kWhite, false, &y);
       if (!item.detail.empty()) {
+        y += inner;
         DrawLines(detail,
                   {detail.Fit(NormalizeText(item.detail), m_.content_width)},
                   kSoft, false, &y);
       }
       y += gap;
     }
-    if (!slide_.body.empty() && y + detail.line_height() <= Bottom()) {
-      DrawLines(detail,
-                {detail.Fit(NormalizeText(slide_.body), m_.content_width)},
-                kDim, false, &y);
+  }
+
+  // One title per row behind an accent star, then the body ("and 2 more").
+  void PaintList(int top) {
+    const TextStyle title = Title();
+    const TextStyle star(regular_, title.px());
+    const TextStyle more = Body();
+    const GlyphRun bullet = star.Shape(U"\u2605");
+    const int indent = bullet.PixelWidth() + m_.Px(0.03);
+    const int row = title.line_height() + m_.Px(0.02);
+    const int more_height =
+        slide_.body.empty() ? 0 : more.line_height() + m_.Px(0.01);
+    const int rows = std::min<int>(
+        slide_.items.size(), std::max(1, (Bottom() - top - more_height) / row));
+    int y = PlacedTop(top, rows * row + more_height);
+    for (int i = 0; i < rows; ++i) {
+      star.Draw(bullet, m_.margin, y + title.ascent(), accent_, canvas_);
+      title.Draw(title.Fit(NormalizeText(slide_.items[i].value),
+                           m_.content_width - indent),
+                 m_.margin + indent, y + title.ascent(), kWhite, canvas_);
+      y += row;
+    }
+    if (more_height > 0 && y + more_height <= Bottom()) {
+      y += m_.Px(0.01);
+      more.Draw(more.Fit(NormalizeText(slide_.body), m_.content_width - indent),
+                m_.margin + indent, y + more.ascent(), kDim, canvas_);
     }
   }
 

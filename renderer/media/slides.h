@@ -19,7 +19,8 @@ enum class SlideLayout {
   kStats,       // kicker, headline; items as columns: value over label
   kBars,        // kicker, headline, body; months as 12 bars
   kRanked,      // kicker, headline; items as rows: label, value, bar
-  kHighlights,  // kicker, headline, body; items as rows: label, value, detail
+  kHighlights,  // kicker, headline; items as blocks: label, value, detail
+  kList,        // kicker, headline, body; items as starred rows: value
 };
 
 // One row, column or block on a slide. Which fields show depends on layout.

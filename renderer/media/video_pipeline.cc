@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "renderer/media/frame_composer.h"
 #include "renderer/media/h264_mp4_encoder.h"
+#include "renderer/media/poster.h"
 #include "renderer/media/slides.h"
 
 namespace stopframe::media {
@@ -132,9 +133,20 @@ absl::StatusOr<RenderSummary> RenderWrappedVideo(
     return absl::CancelledError("render cancelled");
   };
 
-  // Checked before creating the encoder: a render cancelled while queued
-  // should not start x264 at all.
+  // Checked before the poster and the encoder: a render cancelled while
+  // queued should not start x264 at all.
   if (cancelled.load()) return stopped(0);
+  report(0, "encoding");  // lets the caller show the total right away
+  if (callbacks.on_poster) {
+    // A few ms at 480x270; a failure costs the client only the still.
+    absl::StatusOr<Poster> poster =
+        RenderPoster(deck, spec.width, spec.height, **painter);
+    if (poster.ok()) {
+      callbacks.on_poster(std::move(poster->png), poster->width,
+                          poster->height);
+    }
+    if (cancelled.load()) return stopped(0);
+  }
   absl::StatusOr<std::unique_ptr<H264Mp4Encoder>> encoder =
       H264Mp4Encoder::Create(spec, [&](absl::Span<const uint8_t> bytes) {
         return callbacks.on_bytes ? callbacks.on_bytes(bytes)
@@ -142,7 +154,6 @@ absl::StatusOr<RenderSummary> RenderWrappedVideo(
       });
   if (!encoder.ok()) return encoder.status();
 
-  report(0, "encoding");  // lets the caller show the total right away
   auto last_report = std::chrono::steady_clock::now();
   for (int64_t i = 0; i < total; ++i) {
     if (cancelled.load()) return stopped(i);

@@ -13,7 +13,8 @@
 
 namespace stopframe::media {
 
-// Validated encode settings. ValidateVideoSpec() fills defaults and checks bounds.
+// Validated encode settings. ValidateVideoSpec() fills defaults and checks
+// bounds.
 struct VideoSpec {
   int width = 1280;
   int height = 720;
@@ -58,6 +59,12 @@ struct RenderCallbacks {
   // at 720p; this lets the caller report the stop without waiting for it.
   // No bytes or progress follow. Optional.
   std::function<void(int64_t frames_encoded)> on_cancelled;
+  // Called once before encoding starts, right after the first progress
+  // report and before any bytes, with a PNG still of the video (see
+  // poster.h): at most 480 px wide and 200 KB. Optional; the poster is only
+  // drawn when this is set. A poster that cannot be made is skipped: the
+  // video matters more than its still.
+  std::function<void(std::string png, int width, int height)> on_poster;
 };
 
 // The number of frames RenderWrappedVideo produces for this content and spec

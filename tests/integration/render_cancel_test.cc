@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -46,8 +47,12 @@ Probe ProbeVideo(const std::string& path) {
     std::pair<std::string, std::string> kv = absl::StrSplit(line, '=');
     if (kv.first == "codec_name") p.codec = kv.second;
     if (kv.first == "pix_fmt") p.pix_fmt = kv.second;
-    if (kv.first == "width") EXPECT_TRUE(absl::SimpleAtoi(kv.second, &p.width));
-    if (kv.first == "height") EXPECT_TRUE(absl::SimpleAtoi(kv.second, &p.height));
+    if (kv.first == "width") {
+      EXPECT_TRUE(absl::SimpleAtoi(kv.second, &p.width));
+    }
+    if (kv.first == "height") {
+      EXPECT_TRUE(absl::SimpleAtoi(kv.second, &p.height));
+    }
     if (kv.first == "nb_read_frames") {
       EXPECT_TRUE(absl::SimpleAtoi(kv.second, &p.frames));
     }
@@ -81,19 +86,32 @@ class RenderCancelTest : public ::testing::Test {
   // Enough variety that every slide of the deck has something to show.
   void SeedJournal() {
     const std::vector<Json> entries = {
-        {{"title", "New year walk"}, {"content", "Cold and bright by the river"},
-         {"mood", "calm"}, {"tags", {"walks", "river"}},
-         {"date", "2025-01-01"}, {"isFavorite", true}},
-        {{"title", "Second day"}, {"content", "Kept the streak going today"},
-         {"mood", "happy"}, {"tags", {"walks"}}, {"date", "2025-01-02"}},
-        {{"title", "Spring"}, {"content", "Blossoms everywhere, long lunch"},
-         {"mood", "happy"}, {"tags", {"garden"}}, {"date", "2025-04-12"}},
-        {{"title", "Secret"}, {"content", "Nobody should read this"},
-         {"isPrivate", true}, {"date", "2025-07-30"}},
+        {{"title", "New year walk"},
+         {"content", "Cold and bright by the river"},
+         {"mood", "calm"},
+         {"tags", {"walks", "river"}},
+         {"date", "2025-01-01"},
+         {"isFavorite", true}},
+        {{"title", "Second day"},
+         {"content", "Kept the streak going today"},
+         {"mood", "happy"},
+         {"tags", {"walks"}},
+         {"date", "2025-01-02"}},
+        {{"title", "Spring"},
+         {"content", "Blossoms everywhere, long lunch"},
+         {"mood", "happy"},
+         {"tags", {"garden"}},
+         {"date", "2025-04-12"}},
+        {{"title", "Secret"},
+         {"content", "Nobody should read this"},
+         {"isPrivate", true},
+         {"date", "2025-07-30"}},
         {{"title", "Autumn notes"},
-         {"content", "A very long entry about leaves and light and tea and "
-                     "the smell of rain on warm stones in the afternoon"},
-         {"mood", "thoughtful"}, {"tags", {"walks", "garden"}},
+         {"content",
+          "A very long entry about leaves and light and tea and "
+          "the smell of rain on warm stones in the afternoon"},
+         {"mood", "thoughtful"},
+         {"tags", {"walks", "garden"}},
          {"date", "2025-10-05"}},
     };
     int n = 0;
@@ -108,15 +126,21 @@ class RenderCancelTest : public ::testing::Test {
 
   std::string VideosDir() const { return dir_ + "/videos"; }
 
-  // Renders to completion and returns the result's structuredContent.
-  Json RenderToCompletion(const Json& id, Json arguments) {
+  // Renders to completion and returns the whole tool result.
+  Json RenderResult(const Json& id, Json arguments) {
     gateway_->CallTool(id, "create_wrapped_video", std::move(arguments));
     auto response = gateway_->WaitForResponse(id, kTimeout);
     EXPECT_TRUE(response.has_value()) << "no response for " << id.dump();
     if (!response) return Json();
     const Json& result = (*response)["result"];
     EXPECT_FALSE(result["isError"].get<bool>()) << response->dump();
-    return result["structuredContent"];
+    return result;
+  }
+
+  // Renders to completion and returns the result's structuredContent.
+  Json RenderToCompletion(const Json& id, Json arguments) {
+    Json result = RenderResult(id, std::move(arguments));
+    return result.is_object() ? result["structuredContent"] : Json();
   }
 
   // Waits until the gateway reports progress beyond `frames` for `id`.
@@ -152,9 +176,27 @@ class RenderCancelTest : public ::testing::Test {
 };
 
 TEST_F(RenderCancelTest, FullRenderIsRealH264WithExpectedFramesAndDuration) {
-  Json video = RenderToCompletion(
+  Json result = RenderResult(
       "full", {{"year", 2025}, {"quality", "draft"}, {"secondsPerSlide", 0.5}});
+  ASSERT_TRUE(result.is_object());
+  Json video = result["structuredContent"];
   ASSERT_TRUE(video.is_object());
+
+  // Content: the text, the poster as an inline PNG, then the video link.
+  const Json& content = result["content"];
+  ASSERT_TRUE(content.is_array());
+  ASSERT_THAT(content, SizeIs(3)) << content.dump().substr(0, 2000);
+  EXPECT_EQ(content[0]["type"], "text");
+  EXPECT_EQ(content[2]["type"], "resource_link");
+  const Json& image = content[1];
+  EXPECT_EQ(image["type"], "image");
+  EXPECT_EQ(image["mimeType"], "image/png");
+  ASSERT_TRUE(image["data"].is_string());
+  std::string png;
+  ASSERT_TRUE(absl::Base64Unescape(image["data"].get<std::string>(), &png));
+  EXPECT_TRUE(absl::StartsWith(png, "\x89PNG\r\n\x1a\n"));
+  EXPECT_GT(png.size(), 1000u);
+  EXPECT_LE(png.size(), 200u * 1024);
   const int64_t frames = video["frames"];
   // 9 slides (every slide has data) x 0.5 s x 30 fps.
   EXPECT_EQ(frames, 9 * 15);
@@ -194,7 +236,8 @@ TEST_F(RenderCancelTest, FullRenderIsRealH264WithExpectedFramesAndDuration) {
 TEST_F(RenderCancelTest, CancelMidRenderStopsRendererAndSendsNoResponse) {
   // A video that already exists must come through untouched.
   Json before = RenderToCompletion(
-      "before", {{"year", 2025}, {"quality", "draft"}, {"secondsPerSlide", 0.3}});
+      "before",
+      {{"year", 2025}, {"quality", "draft"}, {"secondsPerSlide", 0.3}});
   const std::string existing = before["path"];
   const std::string existing_bytes = ReadFile(existing);
   ASSERT_FALSE(existing_bytes.empty());
@@ -237,7 +280,9 @@ TEST_F(RenderCancelTest, CancelMidRenderStopsRendererAndSendsNoResponse) {
 
 TEST_F(RenderCancelTest, CancelBeforeFirstFrameDoesNoHarm) {
   // The call and its cancel arrive in one write.
-  Json call{{"jsonrpc", "2.0"}, {"id", "early"}, {"method", "tools/call"},
+  Json call{{"jsonrpc", "2.0"},
+            {"id", "early"},
+            {"method", "tools/call"},
             {"params",
              {{"name", "create_wrapped_video"},
               {"arguments", {{"year", 2025}, {"quality", "draft"}}},
@@ -246,7 +291,8 @@ TEST_F(RenderCancelTest, CancelBeforeFirstFrameDoesNoHarm) {
               {"method", "notifications/cancelled"},
               {"params", {{"requestId", "early"}}}};
   gateway_->SendRaw(call.dump() + "\n" + cancel.dump());
-  ASSERT_TRUE(gateway_->WaitForStderr("request \"early\" was cancelled", kTimeout));
+  ASSERT_TRUE(
+      gateway_->WaitForStderr("request \"early\" was cancelled", kTimeout));
   ASSERT_TRUE(renderer_->WaitForStats(
       [](const pb::RendererStats& s) { return s.active() == 0; }, kTimeout));
   ExpectPingWorks("p");
@@ -255,8 +301,8 @@ TEST_F(RenderCancelTest, CancelBeforeFirstFrameDoesNoHarm) {
 }
 
 TEST_F(RenderCancelTest, CancelAfterCompletionIsIgnored) {
-  RenderToCompletion("done",
-                     {{"year", 2025}, {"quality", "draft"}, {"secondsPerSlide", 0.2}});
+  RenderToCompletion(
+      "done", {{"year", 2025}, {"quality", "draft"}, {"secondsPerSlide", 0.2}});
   const size_t before = gateway_->Messages().size();
   gateway_->Cancel("done");
   gateway_->Cancel("done");
@@ -264,13 +310,14 @@ TEST_F(RenderCancelTest, CancelAfterCompletionIsIgnored) {
   // Only the ping's reply arrived: a late cancel produces nothing.
   EXPECT_EQ(gateway_->Messages().size(), before + 1);
   EXPECT_THAT(Videos(), SizeIs(1));
-  EXPECT_TRUE(gateway_->WaitForStderr("ignored cancel for request \"done\"",
-                                      kTimeout));
+  EXPECT_TRUE(
+      gateway_->WaitForStderr("ignored cancel for request \"done\"", kTimeout));
 }
 
 TEST_F(RenderCancelTest, StdinEofMidRenderExitsCleanly) {
-  gateway_->CallTool(1, "create_wrapped_video",
-                     {{"year", 2025}, {"quality", "standard"}, {"secondsPerSlide", 4}});
+  gateway_->CallTool(
+      1, "create_wrapped_video",
+      {{"year", 2025}, {"quality", "standard"}, {"secondsPerSlide", 4}});
   ASSERT_TRUE(WaitForProgress(1, 5));
   gateway_->process().CloseStdin();
   std::optional<int> code = gateway_->process().WaitForExit(kTimeout);
@@ -286,8 +333,9 @@ TEST_F(RenderCancelTest, StdinEofMidRenderExitsCleanly) {
 }
 
 TEST_F(RenderCancelTest, SigtermMidRenderExitsCleanly) {
-  gateway_->CallTool(1, "create_wrapped_video",
-                     {{"year", 2025}, {"quality", "standard"}, {"secondsPerSlide", 4}});
+  gateway_->CallTool(
+      1, "create_wrapped_video",
+      {{"year", 2025}, {"quality", "standard"}, {"secondsPerSlide", 4}});
   ASSERT_TRUE(WaitForProgress(1, 5));
   gateway_->process().Signal(SIGTERM);
   std::optional<int> code = gateway_->process().WaitForExit(kTimeout);
@@ -299,8 +347,9 @@ TEST_F(RenderCancelTest, SigtermMidRenderExitsCleanly) {
 }
 
 TEST_F(RenderCancelTest, RendererKilledMidRenderReturnsClearError) {
-  gateway_->CallTool(3, "create_wrapped_video",
-                     {{"year", 2025}, {"quality", "standard"}, {"secondsPerSlide", 4}});
+  gateway_->CallTool(
+      3, "create_wrapped_video",
+      {{"year", 2025}, {"quality", "standard"}, {"secondsPerSlide", 4}});
   ASSERT_TRUE(WaitForProgress(3, 5));
   renderer_->process().Signal(SIGKILL);
   auto response = gateway_->WaitForResponse(3, absl::Seconds(5));
@@ -315,10 +364,12 @@ TEST_F(RenderCancelTest, RendererKilledMidRenderReturnsClearError) {
 }
 
 TEST_F(RenderCancelTest, TwoConcurrentRendersOneCancelledOtherCompletes) {
-  gateway_->CallTool("a", "create_wrapped_video",
-                     {{"year", 2025}, {"quality", "draft"}, {"secondsPerSlide", 1}});
-  gateway_->CallTool("b", "create_wrapped_video",
-                     {{"year", 2025}, {"quality", "draft"}, {"secondsPerSlide", 10}});
+  gateway_->CallTool(
+      "a", "create_wrapped_video",
+      {{"year", 2025}, {"quality", "draft"}, {"secondsPerSlide", 1}});
+  gateway_->CallTool(
+      "b", "create_wrapped_video",
+      {{"year", 2025}, {"quality", "draft"}, {"secondsPerSlide", 10}});
   ASSERT_TRUE(WaitForProgress("b", 5));
   gateway_->Cancel("b");
   auto a = gateway_->WaitForResponse("a", kTimeout);
@@ -354,11 +405,13 @@ TEST(EmbeddedRendererTest, RendersAndLeavesNoChildBehind) {
   ASSERT_TRUE(ProcessAlive(child));
 
   // An empty year still gets a friendly video.
-  gateway->CallTool(1, "create_wrapped_video",
-                    {{"year", 1999}, {"quality", "draft"}, {"secondsPerSlide", 0.5}});
+  gateway->CallTool(
+      1, "create_wrapped_video",
+      {{"year", 1999}, {"quality", "draft"}, {"secondsPerSlide", 0.5}});
   auto response = gateway->WaitForResponse(1, kTimeout);
   ASSERT_TRUE(response.has_value());
-  ASSERT_FALSE((*response)["result"]["isError"].get<bool>()) << response->dump();
+  ASSERT_FALSE((*response)["result"]["isError"].get<bool>())
+      << response->dump();
   Probe probe = ProbeVideo((*response)["result"]["structuredContent"]["path"]);
   EXPECT_EQ(probe.codec, "h264");
   EXPECT_GT(probe.frames, 0);
@@ -367,7 +420,8 @@ TEST(EmbeddedRendererTest, RendersAndLeavesNoChildBehind) {
   std::optional<int> code = gateway->process().WaitForExit(kTimeout);
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(*code, 0);
-  EXPECT_FALSE(ProcessAlive(child)) << "the renderer child outlived the gateway";
+  EXPECT_FALSE(ProcessAlive(child))
+      << "the renderer child outlived the gateway";
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <cmath>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -227,11 +228,11 @@ TEST_F(JournalStoreTest, ConnectionSettingsAndSchemaVersion) {
   EXPECT_EQ(settings->journal_mode, "wal");
   EXPECT_TRUE(settings->foreign_keys);
   EXPECT_EQ(settings->busy_timeout_ms, 5000);
-  EXPECT_EQ(settings->schema_version, 1);
+  EXPECT_EQ(settings->schema_version, 2);
 
   // Persistent settings, seen from another connection.
   EXPECT_EQ(QueryText(path_, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(QueryText(path_, "PRAGMA user_version"), "1");
+  EXPECT_EQ(QueryText(path_, "PRAGMA user_version"), "2");
 }
 
 TEST_F(JournalStoreTest, ReopenKeepsDataAndRejectsNewerSchema) {
@@ -599,6 +600,786 @@ TEST_F(JournalStoreTest, OneStoreSharedByThreads) {
   absl::StatusOr<YearStats> stats = store->ComputeYearStats(2026);
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(stats->entries, 100);
+}
+
+// ---- Schema version 2 and the full journal API -----------------------------
+
+// Runs SQL (several statements allowed) on a raw connection, creating the
+// database if needed.
+void Exec(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(
+      sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr),
+      SQLITE_OK);
+  char* error = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &error), SQLITE_OK)
+      << (error != nullptr ? error : "");
+  sqlite3_free(error);
+  sqlite3_close(db);
+}
+
+// The version 1 schema exactly as the first migration created it.
+constexpr char kVersion1Schema[] = R"sql(
+CREATE TABLE entries (
+  id INTEGER PRIMARY KEY,
+  title TEXT NOT NULL,
+  content TEXT NOT NULL,
+  mood TEXT,
+  location TEXT,
+  weather TEXT,
+  is_private INTEGER NOT NULL DEFAULT 0 CHECK (is_private IN (0, 1)),
+  is_favorite INTEGER NOT NULL DEFAULT 0 CHECK (is_favorite IN (0, 1)),
+  -- Fixed-width YYYY-MM-DD so BETWEEN on strings is a date range.
+  entry_date TEXT NOT NULL
+    CHECK (entry_date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+  word_count INTEGER NOT NULL CHECK (word_count >= 0),
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX entries_by_entry_date ON entries (entry_date);
+
+CREATE TABLE tags (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  description TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+
+CREATE TABLE entry_tags (
+  entry_id INTEGER NOT NULL REFERENCES entries (id) ON DELETE CASCADE,
+  tag_id INTEGER NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
+  PRIMARY KEY (entry_id, tag_id)
+) WITHOUT ROWID;
+CREATE INDEX entry_tags_by_tag_id ON entry_tags (tag_id);
+)sql";
+
+TEST_F(JournalStoreTest, MigratesVersion1DatabaseInPlace) {
+  ASSERT_EQ(mkdir((dir_ + "/journal").c_str(), 0700), 0);
+  Exec(path_, kVersion1Schema);
+  Exec(path_,
+       "PRAGMA user_version = 1;"
+       "INSERT INTO entries VALUES (7, 'Old day', 'three old words', 'calm', "
+       "NULL, 'rain', 0, 1, '2024-05-06', 3, '2024-05-06T10:00:00Z', "
+       "'2024-05-07T11:00:00Z');"
+       "INSERT INTO entries VALUES (9, 'Secret', '', NULL, 'Home', NULL, 1, "
+       "0, '2024-06-01', 0, '2024-06-01T08:00:00Z', '2024-06-01T08:00:00Z');"
+       "INSERT INTO tags VALUES (3, 'Travel', 'trips', "
+       "'2024-05-06T10:00:00Z', '2024-05-06T10:00:00Z');"
+       "INSERT INTO entry_tags VALUES (7, 3);");
+  ASSERT_EQ(QueryText(path_, "PRAGMA user_version"), "1");
+
+  std::unique_ptr<JournalStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  absl::StatusOr<ConnectionSettings> settings = store->GetConnectionSettings();
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->schema_version, 2);
+
+  const std::vector<Entry> entries = List(*store, {});
+  ASSERT_THAT(entries, SizeIs(2));
+  const Entry& old_day = entries[0];
+  EXPECT_EQ(old_day.id, 7);
+  EXPECT_EQ(old_day.title, "Old day");
+  EXPECT_EQ(old_day.content, "three old words");
+  EXPECT_EQ(old_day.mood, "calm");
+  EXPECT_EQ(old_day.location, std::nullopt);
+  EXPECT_EQ(old_day.weather, "rain");
+  EXPECT_TRUE(old_day.is_favorite);
+  EXPECT_EQ(old_day.entry_date, "2024-05-06");
+  EXPECT_EQ(old_day.word_count, 3);
+  EXPECT_EQ(old_day.created_at, "2024-05-06T10:00:00Z");
+  EXPECT_EQ(old_day.updated_at, "2024-05-07T11:00:00Z");
+  EXPECT_THAT(old_day.tags, ElementsAre("Travel"));
+  EXPECT_EQ(entries[1].id, 9);
+  EXPECT_TRUE(entries[1].is_private);
+  EXPECT_EQ(entries[1].location, "Home");
+
+  absl::StatusOr<Tag> travel = store->GetTag(3);
+  ASSERT_TRUE(travel.ok()) << travel.status();
+  EXPECT_EQ(travel->description, "trips");
+  EXPECT_EQ(travel->entry_count, 1);
+
+  // The new table and index exist and work.
+  EXPECT_EQ(QueryText(path_,
+                      "SELECT COUNT(*) FROM sqlite_master WHERE name IN "
+                      "('videos', 'entries_by_favorite')"),
+            "2");
+  VideoRecord video;
+  video.id = std::string(32, 'a');
+  video.year = 2024;
+  video.quality = "draft";
+  EXPECT_TRUE(store->RecordVideo(video).ok());
+  ListEntriesQuery favorites;
+  favorites.favorite = true;
+  EXPECT_THAT(Ids(List(*store, favorites)), ElementsAre(7));
+
+  // Reopening a migrated database changes nothing.
+  store.reset();
+  store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_THAT(List(*store, {}), SizeIs(2));
+  EXPECT_EQ(QueryText(path_, "PRAGMA user_version"), "2");
+}
+
+// The query plan details of `sql`, run on a raw connection, joined by "; ".
+std::string QueryPlan(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr),
+            SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  const std::string explain = "EXPLAIN QUERY PLAN " + sql;
+  EXPECT_EQ(sqlite3_prepare_v2(db, explain.c_str(), -1, &stmt, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  std::string plan;
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    const unsigned char* detail = sqlite3_column_text(stmt, 3);
+    if (detail != nullptr) {
+      absl::StrAppend(&plan, plan.empty() ? "" : "; ",
+                      reinterpret_cast<const char*>(detail));
+    }
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return plan;
+}
+
+TEST_F(JournalStoreTest, FavoriteFilterUsesAnIndex) {
+  std::unique_ptr<JournalStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  // The shape ListEntries uses for favorite within a year, and the one the
+  // year stats use for favourite titles.
+  EXPECT_THAT(QueryPlan(path_,
+                        "SELECT id FROM entries WHERE entry_date BETWEEN "
+                        "'2026-01-01' AND '2026-12-31' AND is_favorite = ?1 "
+                        "AND id > ?2 ORDER BY id"),
+              HasSubstr("entries_by_favorite"));
+  EXPECT_THAT(QueryPlan(path_,
+                        "SELECT title FROM entries WHERE entry_date BETWEEN "
+                        "'2026-01-01' AND '2026-12-31' AND is_favorite = 1 "
+                        "AND is_private = 0 ORDER BY entry_date DESC"),
+              HasSubstr("entries_by_favorite"));
+}
+
+TEST_F(JournalStoreTest, GetEntry) {
+  std::unique_ptr<JournalStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const Entry created =
+      Create(*store, MakeEntry("Get me", "2026-02-03", "a b", {"x", "Y"}));
+
+  absl::StatusOr<Entry> got = store->GetEntry(created.id);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ExpectSameEntry(*got, created);
+
+  for (const int64_t id : {created.id + 1, int64_t{0}, int64_t{-5}}) {
+    absl::StatusOr<Entry> missing = store->GetEntry(id);
+    EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound) << id;
+    EXPECT_THAT(missing.status().message(),
+                HasSubstr(absl::StrCat("no entry with id ", id)));
+  }
+}
+
+TEST_F(JournalStoreTest, UpdateEntryChangesOnlyGivenFields) {
+  std::unique_ptr<JournalStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  NewEntry original = MakeEntry("Before", "2026-03-01", "one two", {"a", "b"});
+  original.mood = "calm";
+  original.location = "Porto";
+  original.weather = "fog";
+  const Entry created = Create(*store, original);
+  // Age the row so that the bump is visible at one-second resolution.
+  QueryText(path_, "UPDATE entries SET updated_at = '2000-01-01T00:00:00Z'");
+
+  EntryUpdate update;
+  update.title = "  After  ";
+  update.content = "now there are four words";
+  update.mood = std::optional<std::string>();  // JSON null: clears.
+  update.weather = std::optional<std::string>("sun");
+  update.is_favorite = true;
+  update.entry_date = "2026-03-02";
+  absl::StatusOr<Entry> updated = store->UpdateEntry(created.id, update);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->id, created.id);
+  EXPECT_EQ(updated->title, "After");
+  EXPECT_EQ(updated->content, "now there are four words");
+  EXPECT_EQ(updated->word_count, 5);
+  EXPECT_EQ(updated->mood, std::nullopt);
+  EXPECT_EQ(updated->location, "Porto");  // Unset: kept.
+  EXPECT_EQ(updated->weather, "sun");
+  EXPECT_FALSE(updated->is_private);
+  EXPECT_TRUE(updated->is_favorite);
+  EXPECT_EQ(updated->entry_date, "2026-03-02");
+  EXPECT_THAT(updated->tags, ElementsAre("a", "b"));
+  EXPECT_EQ(updated->created_at, created.created_at);
+  EXPECT_NE(updated->updated_at, "2000-01-01T00:00:00Z");
+  EXPECT_THAT(updated->updated_at, MatchesRegex(kTimestampRegex));
+
+  // Tags are replaced as a set; unused tags stay in the tag list.
+  EntryUpdate retag;
+  retag.tags = std::vector<std::string>{"B", " c ", "C"};
+  updated = store->UpdateEntry(created.id, retag);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_THAT(updated->tags, ElementsAre("b", "c"));
+  EXPECT_EQ(updated->title, "After");
+  absl::StatusOr<std::vector<Tag>> tags = store->ListTags();
+  ASSERT_TRUE(tags.ok()) << tags.status();
+  ASSERT_THAT(*tags, SizeIs(3));
+  EXPECT_EQ((*tags)[0].name, "a");
+  EXPECT_EQ((*tags)[0].entry_count, 0);
+
+  // Content alone recomputes the word count; an empty update is a no-op.
+  QueryText(path_, "UPDATE entries SET updated_at = '2000-01-01T00:00:00Z'");
+  absl::StatusOr<Entry> unchanged = store->UpdateEntry(created.id, {});
+  ASSERT_TRUE(unchanged.ok()) << unchanged.status();
+  EXPECT_EQ(unchanged->updated_at, "2000-01-01T00:00:00Z");
+  EntryUpdate empty_content;
+  empty_content.content = "";
+  updated = store->UpdateEntry(created.id, empty_content);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->word_count, 0);
+  EXPECT_NE(updated->updated_at, "2000-01-01T00:00:00Z");
+}
+
+TEST_F(JournalStoreTest, UpdateEntryRejectsBadInputAndChangesNothing) {
+  std::unique_ptr<JournalStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const Entry created = Create(*store, MakeEntry("Keep", "2026-03-01", "x"));
+
+  EntryUpdate title;
+  title.title = "  ";
+  EntryUpdate date;
+  date.entry_date = "2026-02-30";
+  EntryUpdate empty_date;
+  empty_date.entry_date = "";
+  EntryUpdate mood;
+  mood.mood = std::optional<std::string>(std::string(101, 'm'));
+  EntryUpdate content;
+  content.content = std::string(100001, 'c');
+  EntryUpdate tags;
+  tags.tags = std::vector<std::string>{"ok", ""};
+  EntryUpdate utf8;
+  utf8.location = std::optional<std::string>("\xC3\x28");
+  // Each bad update also carries a good title, which must not be applied.
+  const std::pair<EntryUpdate*, std::string> cases[] = {
+      {&title, "title"},  {&date, "entry_date"}, {&empty_date, "entry_date"},
+      {&mood, "mood"},    {&content, "content"}, {&tags, "tags[1]"},
+      {&utf8, "location"}};
+  for (const auto& [update, field] : cases) {
+    if (field != "title") update->title = "Changed";
+    absl::StatusOr<Entry> result = store->UpdateEntry(created.id, *update);
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument)
+        << field << " " << result.status();
+    EXPECT_THAT(result.status().message(), HasSubstr(field));
+  }
+
+  EntryUpdate good;
+  good.title = "Changed";
+  absl::StatusOr<Entry> missing = store->UpdateEntry(created.id + 100, good);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(missing.status().message(),
+              HasSubstr(absl::StrCat("no entry with id ", created.id + 100)));
+
+  absl::StatusOr<Entry> after = store->GetEntry(created.id);
+  ASSERT_TRUE(after.ok()) << after.status();
+  ExpectSameEntry(*after, created);
+}
+
+TEST_F(JournalStoreTest, DeleteEntry) {
+  std::unique_ptr<JournalStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const Entry doomed =
+      Create(*store, MakeEntry("Doomed", "2026-01-01", "", {"t"}));
+  const Entry kept = Create(*store, MakeEntry("Kept", "2026-01-02", "", {"t"}));
+
+  EXPECT_TRUE(store->DeleteEntry(doomed.id).ok());
+  EXPECT_EQ(store->GetEntry(doomed.id).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_THAT(Ids(List(*store, {})), ElementsAre(kept.id));
+  absl::StatusOr<std::vector<Tag>> tags = store->ListTags();
+  ASSERT_TRUE(tags.ok()) << tags.status();
+  ASSERT_THAT(*tags, SizeIs(1));
+  EXPECT_EQ((*tags)[0].entry_count, 1);  // The link went with the entry.
+  store.reset();
+  EXPECT_EQ(QueryText(path_, "SELECT COUNT(*) FROM entry_tags"), "1");
+  store = OpenStore();
+  ASSERT_NE(store, nullptr);
+
+  for (const int64_t id : {doomed.id, int64_t{12345}, int64_t{0}}) {
+    const absl::Status again = store->DeleteEntry(id);
+    EXPECT_EQ(again.code(), absl::StatusCode::kNotFound) << id;
+    EXPECT_THAT(again.message(),
+                HasSubstr(absl::StrCat("no entry with id ", id)));
+  }
+  EXPECT_THAT(List(*store, {}), SizeIs(1));
+}
+
+TEST_F(JournalStoreTest, RecentEntriesNewestDayFirst) {
+  std::unique_ptr<JournalStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const int64_t a = Create(*store, MakeEntry("A", "2026-01-05", "", {"t"})).id;
+  const int64_t b = Create(*store, MakeEntry("B", "2026-03-01")).id;
+  const int64_t c = Create(*store, MakeEntry("C", "2025-12-31")).id;
+  const int64_t d = Create(*store, MakeEntry("D", "2026-03-01", "", {"u"})).id;
+
+  absl::StatusOr<std::vector<Entry>> recent = store->RecentEntries(10);
+  ASSERT_TRUE(recent.ok()) << recent.status();
+  EXPECT_THAT(Ids(*recent), ElementsAre(d, b, a, c));
+  EXPECT_THAT((*recent)[0].tags, ElementsAre("u"));
+  EXPECT_THAT((*recent)[2].tags, ElementsAre("t"));
+  recent = store->RecentEntries(2);
+  ASSERT_TRUE(recent.ok()) << recent.status();
+  EXPECT_THAT(Ids(*recent), ElementsAre(d, b));
+
+  for (const int limit : {0, -1, 201}) {
+    absl::StatusOr<std::vector<Entry>> bad = store->RecentEntries(limit);
+    EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(bad.status().message(), HasSubstr("limit"));
+  }
+}
+
+TEST_F(JournalStoreTest, CreateTag) {
+  std::unique_ptr<JournalStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  NewTag travel;
+  travel.name = "  Travel ";
+  travel.description = "Trips and journeys";
+  absl::StatusOr<Tag> created = store->CreateTag(travel);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_GT(created->id, 0);
+  EXPECT_EQ(created->name, "Travel");
+  EXPECT_EQ(created->description, "Trips and journeys");
+  EXPECT_EQ(created->entry_count, 0);
+  EXPECT_THAT(created->created_at, MatchesRegex(kTimestampRegex));
+  EXPECT_EQ(created->updated_at, created->created_at);
+
+  NewTag bare;
+  bare.name = "bare";
+  absl::StatusOr<Tag> no_description = store->CreateTag(bare);
+  ASSERT_TRUE(no_description.ok()) << no_description.status();
+  EXPECT_EQ(no_description->description, std::nullopt);
+
+  // Duplicates ignoring case name the existing tag and its id.
+  NewTag duplicate;
+  duplicate.name = "TRAVEL";
+  absl::StatusOr<Tag> dup = store->CreateTag(duplicate);
+  EXPECT_EQ(dup.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(dup.status().message(),
+              HasSubstr(absl::StrCat("a tag named \"Travel\" already exists "
+                                     "(id ",
+                                     created->id, ")")));
+
+  struct Case {
+    std::string name;
+    std::optional<std::string> description;
+    std::string field;
+  };
+  const Case cases[] = {
+      {"", std::nullopt, "name"},
+      {" \t", std::nullopt, "name"},
+      {std::string(51, 'n'), std::nullopt, "name"},
+      {"\xFF", std::nullopt, "name"},
+      {"fine", std::string(1001, 'd'), "description"},
+  };
+  for (const Case& c : cases) {
+    NewTag tag;
+    tag.name = c.name;
+    tag.description = c.description;
+    absl::StatusOr<Tag> bad = store->CreateTag(tag);
+    EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument)
+        << c.field << " " << bad.status();
+    EXPECT_THAT(bad.status().message(), HasSubstr(c.field));
+  }
+  absl::StatusOr<std::vector<Tag>> tags = store->ListTags();
+  ASSERT_TRUE(tags.ok()) << tags.status();
+  EXPECT_THAT(*tags, SizeIs(2));
+}
+
+TEST_F(JournalStoreTest, GetTagCountsEntries) {
+  std::unique_ptr<JournalStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  Create(*store, MakeEntry("One", "2026-01-01", "", {"shared", "solo"}));
+  Create(*store, MakeEntry("Two", "2026-01-02", "", {"SHARED"}));
+  absl::StatusOr<std::vector<Tag>> tags = store->ListTags();
+  ASSERT_TRUE(tags.ok()) << tags.status();
+  ASSERT_THAT(*tags, SizeIs(2));
+
+  absl::StatusOr<Tag> shared = store->GetTag((*tags)[0].id);
+  ASSERT_TRUE(shared.ok()) << shared.status();
+  EXPECT_EQ(shared->name, "shared");
+  EXPECT_EQ(shared->entry_count, 2);
+  EXPECT_EQ(shared->description, std::nullopt);
+
+  for (const int64_t id : {int64_t{999}, int64_t{0}, int64_t{-1}}) {
+    absl::StatusOr<Tag> missing = store->GetTag(id);
+    EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+    EXPECT_THAT(missing.status().message(),
+                HasSubstr(absl::StrCat("no tag with id ", id)));
+  }
+}
+
+TEST_F(JournalStoreTest, ListTagsByNameIgnoringCase) {
+  std::unique_ptr<JournalStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  absl::StatusOr<std::vector<Tag>> tags = store->ListTags();
+  ASSERT_TRUE(tags.ok()) << tags.status();
+  EXPECT_THAT(*tags, IsEmpty());
+
+  Create(*store, MakeEntry("E", "2026-01-01", "", {"beta", "Alpha"}));
+  for (const char* name : {"gamma", "ALPHABET"}) {
+    NewTag tag;
+    tag.name = name;
+    ASSERT_TRUE(store->CreateTag(tag).ok());
+  }
+  tags = store->ListTags();
+  ASSERT_TRUE(tags.ok()) << tags.status();
+  std::vector<std::string> names;
+  std::vector<int64_t> counts;
+  for (const Tag& t : *tags) {
+    names.push_back(t.name);
+    counts.push_back(t.entry_count);
+  }
+  EXPECT_THAT(names, ElementsAre("Alpha", "ALPHABET", "beta", "gamma"));
+  EXPECT_THAT(counts, ElementsAre(1, 0, 1, 0));
+}
+
+TEST_F(JournalStoreTest, UpdateTag) {
+  std::unique_ptr<JournalStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const Entry entry =
+      Create(*store, MakeEntry("E", "2026-01-01", "", {"trip"}));
+  NewTag other;
+  other.name = "work";
+  ASSERT_TRUE(store->CreateTag(other).ok());
+  absl::StatusOr<std::vector<Tag>> tags = store->ListTags();
+  ASSERT_TRUE(tags.ok()) << tags.status();
+  const int64_t trip_id = (*tags)[0].id;
+  const int64_t work_id = (*tags)[1].id;
+  QueryText(path_, "UPDATE tags SET updated_at = '2000-01-01T00:00:00Z'");
+
+  TagUpdate rename;
+  rename.name = " Travel ";
+  rename.description = std::optional<std::string>("Trips");
+  absl::StatusOr<Tag> updated = store->UpdateTag(trip_id, rename);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->name, "Travel");
+  EXPECT_EQ(updated->description, "Trips");
+  EXPECT_EQ(updated->entry_count, 1);
+  EXPECT_NE(updated->updated_at, "2000-01-01T00:00:00Z");
+  absl::StatusOr<Entry> renamed = store->GetEntry(entry.id);
+  ASSERT_TRUE(renamed.ok()) << renamed.status();
+  EXPECT_THAT(renamed->tags, ElementsAre("Travel"));
+
+  // Another spelling of its own name is fine; a null description clears.
+  TagUpdate recase;
+  recase.name = "TRAVEL";
+  recase.description = std::optional<std::string>();
+  updated = store->UpdateTag(trip_id, recase);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->name, "TRAVEL");
+  EXPECT_EQ(updated->description, std::nullopt);
+
+  TagUpdate onto_other;
+  onto_other.name = "Work";
+  absl::StatusOr<Tag> clash = store->UpdateTag(trip_id, onto_other);
+  EXPECT_EQ(clash.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(clash.status().message(),
+              HasSubstr(absl::StrCat("a tag named \"work\" already exists (id ",
+                                     work_id, ")")));
+  absl::StatusOr<Tag> missing = store->UpdateTag(work_id + 10, recase);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(missing.status().message(),
+              HasSubstr(absl::StrCat("no tag with id ", work_id + 10)));
+  TagUpdate empty_name;
+  empty_name.name = "";
+  EXPECT_THAT(store->UpdateTag(trip_id, empty_name).status().message(),
+              HasSubstr("name is empty"));
+  TagUpdate long_description;
+  long_description.description =
+      std::optional<std::string>(std::string(1001, 'd'));
+  absl::StatusOr<Tag> too_long = store->UpdateTag(trip_id, long_description);
+  EXPECT_EQ(too_long.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(too_long.status().message(), HasSubstr("description"));
+
+  absl::StatusOr<Tag> kept = store->GetTag(trip_id);
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_EQ(kept->name, "TRAVEL");
+}
+
+TEST_F(JournalStoreTest, DeleteTagUnlinksEntries) {
+  std::unique_ptr<JournalStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const Entry entry =
+      Create(*store, MakeEntry("E", "2026-01-01", "", {"gone", "stays"}));
+  QueryText(path_, "UPDATE entries SET updated_at = '2000-01-01T00:00:00Z'");
+  absl::StatusOr<std::vector<Tag>> tags = store->ListTags();
+  ASSERT_TRUE(tags.ok()) << tags.status();
+  const int64_t gone_id = (*tags)[0].id;
+
+  EXPECT_TRUE(store->DeleteTag(gone_id).ok());
+  absl::StatusOr<Entry> after = store->GetEntry(entry.id);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_THAT(after->tags, ElementsAre("stays"));
+  EXPECT_NE(after->updated_at, "2000-01-01T00:00:00Z");
+  EXPECT_EQ(store->GetTag(gone_id).status().code(),
+            absl::StatusCode::kNotFound);
+
+  for (const int64_t id : {gone_id, int64_t{777}, int64_t{-3}}) {
+    const absl::Status again = store->DeleteTag(id);
+    EXPECT_EQ(again.code(), absl::StatusCode::kNotFound) << id;
+    EXPECT_THAT(again.message(),
+                HasSubstr(absl::StrCat("no tag with id ", id)));
+  }
+}
+
+TEST_F(JournalStoreTest, AddAndRemoveTagLinks) {
+  std::unique_ptr<JournalStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const Entry entry = Create(*store, MakeEntry("E", "2026-01-01", "", {"b"}));
+  NewTag a;
+  a.name = "a";
+  absl::StatusOr<Tag> tag = store->CreateTag(a);
+  ASSERT_TRUE(tag.ok()) << tag.status();
+  QueryText(path_, "UPDATE entries SET updated_at = '2000-01-01T00:00:00Z'");
+
+  absl::StatusOr<Entry> linked = store->AddTagToEntry(entry.id, tag->id);
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  EXPECT_THAT(linked->tags, ElementsAre("a", "b"));
+  EXPECT_NE(linked->updated_at, "2000-01-01T00:00:00Z");
+  // Adding again changes nothing, not even updated_at.
+  QueryText(path_, "UPDATE entries SET updated_at = '2000-01-01T00:00:00Z'");
+  linked = store->AddTagToEntry(entry.id, tag->id);
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  EXPECT_THAT(linked->tags, ElementsAre("a", "b"));
+  EXPECT_EQ(linked->updated_at, "2000-01-01T00:00:00Z");
+
+  absl::StatusOr<Entry> unlinked = store->RemoveTagFromEntry(entry.id, tag->id);
+  ASSERT_TRUE(unlinked.ok()) << unlinked.status();
+  EXPECT_THAT(unlinked->tags, ElementsAre("b"));
+  EXPECT_NE(unlinked->updated_at, "2000-01-01T00:00:00Z");
+  unlinked = store->RemoveTagFromEntry(entry.id, tag->id);  // Idempotent.
+  ASSERT_TRUE(unlinked.ok()) << unlinked.status();
+  EXPECT_THAT(unlinked->tags, ElementsAre("b"));
+  absl::StatusOr<Tag> still_there = store->GetTag(tag->id);
+  ASSERT_TRUE(still_there.ok()) << still_there.status();
+  EXPECT_EQ(still_there->entry_count, 0);
+
+  const int64_t no_entry = entry.id + 50;
+  const int64_t no_tag = tag->id + 50;
+  for (const bool add : {true, false}) {
+    auto call = [&](int64_t e, int64_t t) {
+      return add ? store->AddTagToEntry(e, t) : store->RemoveTagFromEntry(e, t);
+    };
+    absl::StatusOr<Entry> bad_entry = call(no_entry, tag->id);
+    EXPECT_EQ(bad_entry.status().code(), absl::StatusCode::kNotFound);
+    EXPECT_THAT(bad_entry.status().message(),
+                HasSubstr(absl::StrCat("no entry with id ", no_entry)));
+    absl::StatusOr<Entry> bad_tag = call(entry.id, no_tag);
+    EXPECT_EQ(bad_tag.status().code(), absl::StatusCode::kNotFound);
+    EXPECT_THAT(bad_tag.status().message(),
+                HasSubstr(absl::StrCat("no tag with id ", no_tag)));
+  }
+}
+
+TEST_F(JournalStoreTest, AddTagToEntryStopsAtTwentyTags) {
+  std::unique_ptr<JournalStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  std::vector<std::string> twenty;
+  for (int i = 0; i < 20; ++i) twenty.push_back(absl::StrCat("t", i));
+  const Entry full =
+      Create(*store, MakeEntry("Full", "2026-01-01", "", twenty));
+  NewTag extra;
+  extra.name = "extra";
+  absl::StatusOr<Tag> tag = store->CreateTag(extra);
+  ASSERT_TRUE(tag.ok()) << tag.status();
+  absl::StatusOr<Entry> over = store->AddTagToEntry(full.id, tag->id);
+  EXPECT_EQ(over.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(over.status().message(), HasSubstr("already has 20 tags"));
+  // Re-adding one it already has is still fine.
+  absl::StatusOr<std::vector<Tag>> tags = store->ListTags();
+  ASSERT_TRUE(tags.ok()) << tags.status();
+  ASSERT_EQ(tags->front().name, "extra");
+  absl::StatusOr<Entry> again = store->AddTagToEntry(full.id, (*tags)[1].id);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_THAT(again->tags, SizeIs(20));
+}
+
+VideoRecord MakeVideo(char digit, int year = 2026) {
+  VideoRecord v;
+  v.id = std::string(32, digit);
+  v.year = year;
+  v.quality = "standard";
+  v.bytes = 123456;
+  v.frames = 240;
+  v.duration_seconds = 8.5;
+  return v;
+}
+
+TEST_F(JournalStoreTest, RecordsGetsAndListsVideos) {
+  std::unique_ptr<JournalStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  absl::StatusOr<std::vector<VideoRecord>> videos = store->ListVideos();
+  ASSERT_TRUE(videos.ok()) << videos.status();
+  EXPECT_THAT(*videos, IsEmpty());
+
+  ASSERT_TRUE(store->RecordVideo(MakeVideo('1', 2025)).ok());
+  ASSERT_TRUE(store->RecordVideo(MakeVideo('2')).ok());
+  ASSERT_TRUE(store->RecordVideo(MakeVideo('3')).ok());
+
+  absl::StatusOr<VideoRecord> got = store->GetVideo(std::string(32, '1'));
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->id, std::string(32, '1'));
+  EXPECT_EQ(got->year, 2025);
+  EXPECT_EQ(got->quality, "standard");
+  EXPECT_EQ(got->bytes, 123456);
+  EXPECT_EQ(got->frames, 240);
+  EXPECT_DOUBLE_EQ(got->duration_seconds, 8.5);
+  EXPECT_THAT(got->created_at, MatchesRegex(kTimestampRegex));
+
+  videos = store->ListVideos();
+  ASSERT_TRUE(videos.ok()) << videos.status();
+  std::vector<std::string> ids;
+  for (const VideoRecord& v : *videos) ids.push_back(v.id.substr(0, 1));
+  EXPECT_THAT(ids, ElementsAre("3", "2", "1"));  // Newest first.
+
+  const absl::Status duplicate = store->RecordVideo(MakeVideo('2'));
+  EXPECT_EQ(duplicate.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(duplicate.message(), HasSubstr(std::string(32, '2')));
+
+  absl::StatusOr<VideoRecord> missing = store->GetVideo(std::string(32, 'f'));
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(missing.status().message(), HasSubstr(std::string(32, 'f')));
+  for (const std::string& bad : {std::string(32, 'F'), std::string(31, 'a'),
+                                 std::string("../etc"), std::string()}) {
+    absl::StatusOr<VideoRecord> r = store->GetVideo(bad);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(r.status().message(), HasSubstr("video id"));
+  }
+}
+
+TEST_F(JournalStoreTest, RecordVideoValidates) {
+  std::unique_ptr<JournalStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  std::vector<std::pair<VideoRecord, std::string>> cases;
+  VideoRecord v = MakeVideo('a');
+  v.id = std::string(32, 'A');
+  cases.push_back({v, "video id"});
+  v = MakeVideo('a');
+  v.id += "0";
+  cases.push_back({v, "video id"});
+  v = MakeVideo('a', 0);
+  cases.push_back({v, "year"});
+  v = MakeVideo('a');
+  v.quality = "ultra";
+  cases.push_back({v, "quality"});
+  v = MakeVideo('a');
+  v.bytes = -1;
+  cases.push_back({v, "bytes"});
+  v = MakeVideo('a');
+  v.frames = -2;
+  cases.push_back({v, "frames"});
+  v = MakeVideo('a');
+  v.duration_seconds = std::nan("");
+  cases.push_back({v, "duration_seconds"});
+  v = MakeVideo('a');
+  v.duration_seconds = -0.5;
+  cases.push_back({v, "duration_seconds"});
+  for (const auto& [video, field] : cases) {
+    const absl::Status s = store->RecordVideo(video);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument)
+        << field << " " << s;
+    EXPECT_THAT(s.message(), HasSubstr(field));
+  }
+  absl::StatusOr<std::vector<VideoRecord>> videos = store->ListVideos();
+  ASSERT_TRUE(videos.ok()) << videos.status();
+  EXPECT_THAT(*videos, IsEmpty());
+}
+
+TEST_F(JournalStoreTest, FiltersByMonthTagAndFavorite) {
+  std::unique_ptr<JournalStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  auto add = [&](std::string title, std::string date,
+                 std::vector<std::string> tags, bool favorite) {
+    NewEntry e =
+        MakeEntry(std::move(title), std::move(date), "w", std::move(tags));
+    e.is_favorite = favorite;
+    return Create(*store, e).id;
+  };
+  const int64_t jan31 = add("Jan 31", "2024-01-31", {"Travel"}, true);
+  const int64_t feb1 = add("Feb 1", "2024-02-01", {"travel", "work"}, false);
+  const int64_t leap = add("Leap", "2024-02-29", {"work"}, true);
+  const int64_t mar1 = add("Mar 1", "2024-03-01", {}, true);
+  const int64_t other_year = add("Feb 2025", "2025-02-10", {"travel"}, true);
+
+  ListEntriesQuery february;
+  february.year = 2024;
+  february.month = 2;
+  EXPECT_THAT(Ids(List(*store, february)), ElementsAre(feb1, leap));
+  february.after_id = feb1;
+  EXPECT_THAT(Ids(List(*store, february)), ElementsAre(leap));
+  ListEntriesQuery january;
+  january.year = 2024;
+  january.month = 1;
+  EXPECT_THAT(Ids(List(*store, january)), ElementsAre(jan31));
+  ListEntriesQuery december;
+  december.year = 2024;
+  december.month = 12;
+  EXPECT_THAT(List(*store, december), IsEmpty());
+
+  ListEntriesQuery travel;
+  travel.tag = " TRAVEL ";  // Trimmed, any case.
+  std::vector<Entry> tagged = List(*store, travel);
+  EXPECT_THAT(Ids(tagged), ElementsAre(jan31, feb1, other_year));
+  EXPECT_THAT(tagged[1].tags, ElementsAre("Travel", "work"));  // All tags.
+  travel.year = 2024;
+  EXPECT_THAT(Ids(List(*store, travel)), ElementsAre(jan31, feb1));
+  travel.limit = 1;
+  EXPECT_THAT(Ids(List(*store, travel)), ElementsAre(jan31));
+  ListEntriesQuery unknown;
+  unknown.tag = "nope";
+  EXPECT_THAT(List(*store, unknown), IsEmpty());
+
+  ListEntriesQuery favorites;
+  favorites.favorite = true;
+  EXPECT_THAT(Ids(List(*store, favorites)),
+              ElementsAre(jan31, leap, mar1, other_year));
+  favorites.favorite = false;
+  EXPECT_THAT(Ids(List(*store, favorites)), ElementsAre(feb1));
+
+  ListEntriesQuery all;
+  all.year = 2024;
+  all.month = 2;
+  all.tag = "work";
+  all.favorite = true;
+  EXPECT_THAT(Ids(List(*store, all)), ElementsAre(leap));
+}
+
+TEST_F(JournalStoreTest, ListEntriesRejectsBadFilters) {
+  std::unique_ptr<JournalStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  Create(*store, MakeEntry("E", "2026-01-01"));
+  ListEntriesQuery month_alone;
+  month_alone.month = 3;
+  ListEntriesQuery month_zero;
+  month_zero.year = 2026;
+  month_zero.month = 0;
+  ListEntriesQuery month_13;
+  month_13.year = 2026;
+  month_13.month = 13;
+  ListEntriesQuery empty_tag;
+  empty_tag.tag = "  ";
+  const std::pair<ListEntriesQuery, std::string> cases[] = {
+      {month_alone, "needs a year"},
+      {month_zero, "month 0"},
+      {month_13, "month 13"},
+      {empty_tag, "tag is empty"},
+  };
+  for (const auto& [query, fragment] : cases) {
+    absl::StatusOr<std::vector<Entry>> result = store->ListEntries(query);
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument)
+        << fragment << " " << result.status();
+    EXPECT_THAT(result.status().message(), HasSubstr(fragment));
+  }
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "renderer/media/frame_composer.h"
+#include "renderer/media/poster.h"
 #include "renderer/media/slides.h"
 #include "renderer/media/video_pipeline.h"
 #include "renderer/media/wrapped_content.h"
@@ -115,6 +116,39 @@ std::map<std::string, std::string> Probe(const std::string& mp4) {
   std::remove(path.c_str());
   return fields;
 }
+
+// Runs ffprobe on a PNG and returns its codec_name, width and height lines.
+std::map<std::string, std::string> ProbePng(const std::string& png) {
+  const std::string path = absl::StrCat(
+      ::testing::TempDir(), "/media_test_",
+      ::testing::UnitTest::GetInstance()->current_test_info()->name(), ".png");
+  {
+    std::ofstream out(path, std::ios::binary);
+    out.write(png.data(), static_cast<std::streamsize>(png.size()));
+  }
+  const std::string command = absl::StrCat(
+      "ffprobe -v error -show_entries stream=codec_name,width,height "
+      "-of default=nw=1 '",
+      path, "' 2>&1");
+  std::map<std::string, std::string> fields;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return fields;
+  char line[512];
+  while (fgets(line, sizeof(line), pipe) != nullptr) {
+    std::string s(line);
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+    const size_t eq = s.find('=');
+    if (eq != std::string::npos)
+      fields[s.substr(0, eq)] = s.substr(eq + 1);
+    else
+      fields["error"] += s;
+  }
+  pclose(pipe);
+  std::remove(path.c_str());
+  return fields;
+}
+
+constexpr char kPngSignature[] = "\x89PNG\r\n\x1a\n";
 
 // ---------------------------------------------------------------------------
 // Validation and frame counts.
@@ -296,6 +330,109 @@ TEST_F(MediaTest, HostileTextIsPaintedWithoutOverflow) {
       }
     }
   }
+}
+
+// ---------------------------------------------------------------------------
+// Posters.
+
+TEST_F(MediaTest, PosterShowsTheTotalsOrTheGreetingForAnEmptyYear) {
+  const std::vector<Slide> full = BuildSlides(SmallContent());
+  EXPECT_EQ(&PosterSlide(full), &full[1]);
+  EXPECT_EQ(PosterSlide(full).layout, SlideLayout::kStats);
+  const std::vector<Slide> empty = BuildSlides(EmptyYear());
+  EXPECT_EQ(&PosterSlide(empty), &empty[0]);
+  EXPECT_EQ(PosterSlide(empty).headline, "Ada, your 2026 wrapped");
+}
+
+TEST_F(MediaTest, PosterIsASmallPngAtMost480Wide) {
+  absl::StatusOr<std::unique_ptr<SlidePainter>> painter =
+      SlidePainter::Create("/usr/share/fonts/truetype/dejavu");
+  ASSERT_TRUE(painter.ok()) << painter.status();
+  for (const WrappedContent& content : {SmallContent(), EmptyYear()}) {
+    for (auto [w, h] : {std::pair{1920, 1080}, {640, 360}, {160, 90}}) {
+      absl::StatusOr<Poster> poster =
+          RenderPoster(BuildSlides(content), w, h, **painter);
+      ASSERT_TRUE(poster.ok()) << poster.status();
+      EXPECT_EQ(poster->width, std::min(w, 480));
+      EXPECT_EQ(poster->height, poster->width * h / w);
+      EXPECT_TRUE(absl::StartsWith(poster->png, kPngSignature));
+      EXPECT_LE(poster->png.size(), 200u * 1024);
+      std::map<std::string, std::string> probe = ProbePng(poster->png);
+      EXPECT_EQ(probe["codec_name"], "png") << probe["error"];
+      EXPECT_EQ(probe["width"], absl::StrCat(poster->width));
+      EXPECT_EQ(probe["height"], absl::StrCat(poster->height));
+    }
+  }
+}
+
+TEST_F(MediaTest, PosterOverTheByteBudgetIsDrawnSmaller) {
+  absl::StatusOr<std::unique_ptr<SlidePainter>> painter =
+      SlidePainter::Create("/usr/share/fonts/truetype/dejavu");
+  ASSERT_TRUE(painter.ok()) << painter.status();
+  const std::vector<Slide> deck = BuildSlides(SmallContent());
+  absl::StatusOr<Poster> full = RenderPoster(deck, 1280, 720, **painter);
+  ASSERT_TRUE(full.ok()) << full.status();
+  PosterOptions options;
+  options.max_bytes = full->png.size() / 2;
+  absl::StatusOr<Poster> small =
+      RenderPoster(deck, 1280, 720, **painter, options);
+  ASSERT_TRUE(small.ok()) << small.status();
+  EXPECT_LT(small->width, full->width);
+  EXPECT_GE(small->width, 64);
+  EXPECT_LE(small->png.size(), options.max_bytes);
+  EXPECT_EQ(ProbePng(small->png)["width"], absl::StrCat(small->width));
+
+  options.max_bytes = 100;  // no PNG of a slide is this small
+  EXPECT_EQ(RenderPoster(deck, 1280, 720, **painter, options).status().code(),
+            absl::StatusCode::kResourceExhausted);
+}
+
+TEST_F(MediaTest, RenderSendsOnePosterAfterFirstProgressBeforeAnyBytes) {
+  VideoSpec spec = DraftSpec();
+  spec.fps = 10;
+  std::vector<std::string> events;  // "progress", "bytes" or "poster"
+  std::string png;
+  int width = 0, height = 0;
+  RenderCallbacks cb;
+  cb.on_bytes = [&](absl::Span<const uint8_t>) {
+    if (events.empty() || events.back() != "bytes") events.push_back("bytes");
+    return absl::OkStatus();
+  };
+  cb.on_progress = [&](const RenderProgress&) { events.push_back("progress"); };
+  cb.on_poster = [&](std::string p, int w, int h) {
+    events.push_back("poster");
+    png = std::move(p);
+    width = w;
+    height = h;
+  };
+  std::atomic<bool> cancelled{false};
+  absl::StatusOr<RenderSummary> summary =
+      RenderWrappedVideo(SmallContent(), spec, cancelled, cb);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_GE(events.size(), 3u);
+  EXPECT_EQ(events[0], "progress");
+  EXPECT_EQ(events[1], "poster");
+  EXPECT_EQ(events[2], "bytes");
+  EXPECT_EQ(std::count(events.begin(), events.end(), "poster"), 1);
+  EXPECT_EQ(width, 480);
+  EXPECT_EQ(height, 270);
+  EXPECT_TRUE(absl::StartsWith(png, kPngSignature));
+  EXPECT_LE(png.size(), 200u * 1024);
+  std::map<std::string, std::string> probe = ProbePng(png);
+  EXPECT_EQ(probe["codec_name"], "png") << probe["error"];
+  ASSERT_FALSE(probe["width"].empty());
+  EXPECT_LE(std::stoi(probe["width"]), 480);
+}
+
+TEST_F(MediaTest, CancelledBeforeStartDrawsNoPoster) {
+  std::atomic<bool> cancelled{true};
+  RenderCallbacks cb;
+  int posters = 0;
+  cb.on_poster = [&](std::string, int, int) { ++posters; };
+  absl::StatusOr<RenderSummary> summary =
+      RenderWrappedVideo(SmallContent(), DraftSpec(), cancelled, cb);
+  EXPECT_EQ(summary.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(posters, 0);
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,30 @@
+#include "gateway/elicitation.h"
+
+namespace stopframe::gateway {
+
+absl::StatusOr<bool> ConfirmWithUser(McpServer& server,
+                                     const std::string& question,
+                                     CancelSignal& cancel) {
+  if (!server.ClientSupports("elicitation")) return true;
+  nlohmann::json params{
+      {"message", question},
+      {"requestedSchema",
+       {{"type", "object"},
+        {"properties",
+         {{"confirm",
+           {{"type", "boolean"},
+            {"title", "Confirm"},
+            {"description", "Yes, go ahead"}}}}},
+        {"required", {"confirm"}}}}};
+  absl::StatusOr<nlohmann::json> answer = server.CallClient(
+      "elicitation/create", std::move(params), cancel, absl::Minutes(5));
+  if (!answer.ok()) return answer.status();
+  if (answer->value("action", "") != "accept") return false;
+  auto content = answer->find("content");
+  if (content == answer->end() || !content->is_object()) return false;
+  auto confirm = content->find("confirm");
+  return confirm != content->end() && confirm->is_boolean() &&
+         confirm->get<bool>();
+}
+
+}  // namespace stopframe::gateway
