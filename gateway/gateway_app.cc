@@ -11,10 +11,14 @@
 #include "gateway/journal/journal_store.h"
 #include "gateway/line_splitter.h"
 #include "gateway/log.h"
+#include "gateway/elicitation.h"
 #include "gateway/mcp_server.h"
+#include "gateway/prompts/prompt_methods.h"
 #include "gateway/read_loop.h"
 #include "gateway/renderer_client.h"
 #include "gateway/renderer_process.h"
+#include "gateway/resources/resource_methods.h"
+#include "gateway/resources/resource_subscriptions.h"
 #include "gateway/stdout_writer.h"
 #include "gateway/tools/journal_tools.h"
 #include "gateway/tools/wrapped_video_tool.h"
@@ -77,33 +81,42 @@ int RunGateway(const GatewayOptions& options) {
     embedded = *std::move(spawned);
     target = embedded->target();
   }
-  RendererClient renderer(MakeRendererChannel(target));
-
-  ToolRegistry tools;
-  // TODO(lead): pass the resource subscriptions as the listener and an
-  // elicitation-backed confirm_delete once they are wired in.
-  AddJournalTools(tools, journal->get(), /*listener=*/nullptr);
-  tools.Add(std::make_unique<WrappedVideoTool>(
-      journal->get(), &renderer, videos->get(), options.display_name));
-
   {
+    // Declared in dependency order; the server's workers are joined first.
+    auto renderer =
+        std::make_unique<RendererClient>(MakeRendererChannel(target));
     StdoutWriter out(STDOUT_FILENO);
+    ToolRegistry tools;
     McpServer server(McpServerOptions{}, &tools, &out);
+    ResourceSubscriptions subscriptions(&server);
+    AddJournalTools(tools, journal->get(), &subscriptions,
+                    [&server](const std::string& question, ToolCall& call) {
+                      return ConfirmWithUser(server, question, call.cancel);
+                    });
+    tools.Add(std::make_unique<WrappedVideoTool>(
+        journal->get(), renderer.get(), videos->get(), options.display_name));
+    AddResourceMethods(server, journal->get(), videos->get(), &subscriptions);
+    AddPromptMethods(server, journal->get());
+
     LineSplitter splitter(
         options.max_line_bytes,
         {.on_line = [&](std::string_view line) { server.HandleLine(line); },
          .on_oversized =
              [&](size_t limit) { server.HandleOversizedLine(limit); }});
-
     ReadLoopEnd end = ReadLoopEnd::kEndOfInput;
-    std::thread reader([&] { end = RunReadLoop(STDIN_FILENO, signal_fd, splitter); });
+    std::thread reader(
+        [&] { end = RunReadLoop(STDIN_FILENO, signal_fd, splitter); });
     reader.join();
     Log("%s: shutting down",
         end == ReadLoopEnd::kEndOfInput      ? "stdin closed"
         : end == ReadLoopEnd::kStopRequested ? "stop signal"
                                              : "stdin read error");
     server.Shutdown(options.shutdown_timeout);
-  }  // joins workers, then flushes stdout
+    server.JoinWorkers();
+    // Close the channel before stopping the child, so the renderer's
+    // graceful shutdown does not wait on an idle connection.
+    renderer.reset();
+  }  // then stdout is flushed
   if (embedded) embedded->Stop(absl::Seconds(3));
   if (signal_fd >= 0) close(signal_fd);
   return 0;

@@ -99,10 +99,17 @@ absl::Status NotNull(const Json& arguments, absl::string_view name) {
 namespace {
 
 // Reads one integer JSON value (whole floats count) in [min, max].
+std::string IntRange(int64_t min, int64_t max) {
+  // Ids are bounded only by what JSON numbers carry exactly (2^53 - 1).
+  if (max >= (int64_t{1} << 53) - 1) {
+    return absl::StrCat("an integer of at least ", min);
+  }
+  return absl::StrCat("an integer from ", min, " to ", max);
+}
+
 absl::StatusOr<int64_t> ReadInt(absl::string_view name, const Json& v,
                                 int64_t min, int64_t max) {
-  const std::string expected =
-      absl::StrCat("an integer from ", min, " to ", max);
+  const std::string expected = IntRange(min, max);
   int64_t value = 0;
   if (v.is_number_integer()) {
     if (v.is_number_unsigned() &&
@@ -131,8 +138,8 @@ absl::StatusOr<int64_t> RequiredInt(const Json& arguments,
                                     int64_t max) {
   const Json* v = Find(arguments, name);
   if (v == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "`", name, "` is required: an integer from ", min, " to ", max));
+    return absl::InvalidArgumentError(
+        absl::StrCat("`", name, "` is required: ", IntRange(min, max)));
   }
   return ReadInt(name, *v, min, max);
 }
@@ -157,7 +164,7 @@ absl::StatusOr<std::vector<int64_t>> OptionalIntList(const Json& arguments,
   if (!v->is_array() || v->size() > max_items) {
     return WrongType(name,
                      absl::StrCat("an array of at most ", max_items,
-                                  " integers from ", min, " to ", max),
+                                  " items, each ", IntRange(min, max)),
                      *v);
   }
   for (size_t i = 0; i < v->size(); ++i) {

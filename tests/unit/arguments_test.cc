@@ -263,5 +263,95 @@ TEST(OptionalEnumTest, RejectsOthersListingAllowed) {
                 {"`format`", "number"});
 }
 
+// NullableString
+
+TEST(NullableStringTest, AbsentNullPresent) {
+  auto absent = NullableString(Json::object(), "mood", 10);
+  ASSERT_TRUE(absent.ok());
+  EXPECT_FALSE(absent->has_value());
+  auto null = NullableString(Parse(R"({"mood":null})"), "mood", 10);
+  ASSERT_TRUE(null.ok());
+  ASSERT_TRUE(null->has_value());
+  EXPECT_FALSE(null->value().has_value());
+  auto present = NullableString(Parse(R"({"mood":"calm"})"), "mood", 10);
+  ASSERT_TRUE(present.ok());
+  ASSERT_TRUE(present->has_value());
+  EXPECT_EQ(present->value(), "calm");
+}
+
+TEST(NullableStringTest, WrongTypeAndLength) {
+  ExpectInvalid(NullableString(Parse(R"({"mood":3})"), "mood", 10),
+                {"`mood`", "a string"});
+  ExpectInvalid(NullableString(Parse(R"({"mood":"toolong"})"), "mood", 3),
+                {"`mood`", "limit is 3"});
+}
+
+// NotNull
+
+TEST(NotNullTest, AbsentAndValuesPassNullFails) {
+  EXPECT_TRUE(NotNull(Json::object(), "title").ok());
+  EXPECT_TRUE(NotNull(Parse(R"({"title":"x"})"), "title").ok());
+  EXPECT_TRUE(NotNull(Parse(R"({"title":false})"), "title").ok());
+  ExpectInvalid(NotNull(Parse(R"({"title":null})"), "title"),
+                {"`title`", "cannot be null", "leave it out"});
+}
+
+// RequiredInt
+
+TEST(RequiredIntTest, Present) {
+  auto v = RequiredInt(Parse(R"({"id":42})"), "id", 1, 100);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(*v, 42);
+  v = RequiredInt(Parse(R"({"id":7.0})"), "id", 1, 100);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(*v, 7);
+}
+
+TEST(RequiredIntTest, MissingNullWrongTypeOutOfRange) {
+  ExpectInvalid(RequiredInt(Json::object(), "id", 1, 100),
+                {"`id` is required", "from 1 to 100"});
+  ExpectInvalid(RequiredInt(Parse(R"({"id":null})"), "id", 1, 100),
+                {"`id` is required"});
+  ExpectInvalid(RequiredInt(Parse(R"({"id":"42"})"), "id", 1, 100),
+                {"`id`", "string \"42\""});
+  ExpectInvalid(RequiredInt(Parse(R"({"id":0})"), "id", 1, 100),
+                {"`id`", "from 1 to 100"});
+  ExpectInvalid(RequiredInt(Parse(R"({"id":1.5})"), "id", 1, 100), {"`id`"});
+}
+
+TEST(RequiredIntTest, UnboundedIdsReadAsAtLeast) {
+  constexpr int64_t kMaxSafe = (int64_t{1} << 53) - 1;
+  ExpectInvalid(RequiredInt(Parse(R"({"id":-3})"), "id", 1, kMaxSafe),
+                {"`id`", "an integer of at least 1"});
+  auto v = RequiredInt(Parse(R"({"id":9007199254740991})"), "id", 1, kMaxSafe);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(*v, kMaxSafe);
+}
+
+// OptionalIntList
+
+TEST(OptionalIntListTest, AbsentNullAndValues) {
+  auto absent = OptionalIntList(Json::object(), "ids", 3, 1, 10);
+  ASSERT_TRUE(absent.ok());
+  EXPECT_THAT(*absent, IsEmpty());
+  auto null = OptionalIntList(Parse(R"({"ids":null})"), "ids", 3, 1, 10);
+  ASSERT_TRUE(null.ok());
+  EXPECT_THAT(*null, IsEmpty());
+  auto values = OptionalIntList(Parse(R"({"ids":[3,1,2.0]})"), "ids", 3, 1, 10);
+  ASSERT_TRUE(values.ok()) << values.status();
+  EXPECT_THAT(*values, ElementsAre(3, 1, 2));
+}
+
+TEST(OptionalIntListTest, BadItemsNameTheirPosition) {
+  ExpectInvalid(OptionalIntList(Parse(R"({"ids":5})"), "ids", 3, 1, 10),
+                {"`ids`", "an array of at most 3"});
+  ExpectInvalid(OptionalIntList(Parse(R"({"ids":[1,2,3,4]})"), "ids", 3, 1, 10),
+                {"`ids`", "at most 3"});
+  ExpectInvalid(OptionalIntList(Parse(R"({"ids":[1,"2"]})"), "ids", 3, 1, 10),
+                {"`ids[1]`", "from 1 to 10"});
+  ExpectInvalid(OptionalIntList(Parse(R"({"ids":[11]})"), "ids", 3, 1, 10),
+                {"`ids[0]`"});
+}
+
 }  // namespace
 }  // namespace stopframe::gateway::args
