@@ -43,7 +43,13 @@ std::string DefaultRendererBinary() {
   ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
   if (n <= 0) return "stopframe-renderer";
   std::string path(self, static_cast<size_t>(n));
-  return path.substr(0, path.rfind('/') + 1) + "stopframe-renderer";
+  const std::string dir = path.substr(0, path.rfind('/') + 1);
+  // Installed side by side, or in the build tree (build/gateway, build/renderer).
+  for (const std::string& candidate :
+       {dir + "stopframe-renderer", dir + "../renderer/stopframe-renderer"}) {
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return dir + "stopframe-renderer";
 }
 
 absl::StatusOr<std::unique_ptr<RendererProcess>> RendererProcess::Spawn(
