@@ -94,7 +94,10 @@ int RunGateway(const GatewayOptions& options) {
                       return ConfirmWithUser(server, question, call.cancel);
                     });
     tools.Add(std::make_unique<WrappedVideoTool>(
-        journal->get(), renderer.get(), videos->get(), options.display_name));
+        journal->get(), renderer.get(), videos->get(), options.display_name,
+        [&subscriptions](const std::string& id) {
+          subscriptions.VideoAdded(id);
+        }));
     AddResourceMethods(server, journal->get(), videos->get(), &subscriptions);
     AddPromptMethods(server, journal->get());
 

@@ -153,6 +153,9 @@ class JournalStore {
   // INVALID_ARGUMENT for an empty title, an entry_date that is not a real
   // YYYY-MM-DD date, or fields longer than the documented limits.
   absl::StatusOr<Entry> CreateEntry(const NewEntry& entry);
+  // Creates all of `entries` in one transaction, or none (INVALID_ARGUMENT
+  // names the first bad one by index). For imports and benchmarks.
+  absl::Status ImportEntries(const std::vector<NewEntry>& entries);
   absl::StatusOr<std::vector<Entry>> ListEntries(const ListEntriesQuery& query);
   absl::StatusOr<YearStats> ComputeYearStats(int year);
   absl::StatusOr<ConnectionSettings> GetConnectionSettings();

@@ -45,9 +45,11 @@ absl::Status CheckKnown(const Json& arguments,
     bool found = false;
     for (absl::string_view k : known) found = found || it.key() == k;
     if (!found) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("unknown argument `", it.key(),
-                       "`; this tool takes: ", absl::StrJoin(known, ", ")));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown argument `", it.key(), "`; ",
+          known.empty() ? "this tool takes no arguments: send {}"
+                        : absl::StrCat("this tool takes: ",
+                                       absl::StrJoin(known, ", "))));
     }
   }
   return absl::OkStatus();

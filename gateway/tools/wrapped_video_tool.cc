@@ -99,11 +99,13 @@ pb::WrappedStats ToRenderStats(const journal::YearStats& stats) {
 
 WrappedVideoTool::WrappedVideoTool(journal::JournalStore* journal,
                                    RendererClient* renderer, VideoStore* videos,
-                                   std::string display_name)
+                                   std::string display_name,
+                                   PublishedFn on_published)
     : journal_(journal),
       renderer_(renderer),
       videos_(videos),
       display_name_(std::move(display_name)),
+      on_published_(std::move(on_published)),
       definition_(MakeDefinition()) {}
 
 ToolResult WrappedVideoTool::Call(ToolCall& call) {
@@ -200,6 +202,21 @@ ToolResult WrappedVideoTool::Call(ToolCall& call) {
         absl::StrCat("The video could not be saved: ", s.message(),
                      ". Existing videos are untouched."));
   }
+  // Recorded so that resources/list and resources/read know it.
+  journal::VideoRecord record;
+  record.id = file.id();
+  record.year = the_year;
+  record.quality = quality_name;
+  record.bytes = summary->bytes();
+  record.frames = summary->frames();
+  record.duration_seconds = summary->duration_seconds();
+  if (absl::Status s = journal_->RecordVideo(record); !s.ok()) {
+    return ToolResult::Error(absl::StrCat(
+        "The video was saved to ", file.final_path(),
+        " but could not be recorded in the journal (", s.message(),
+        "), so it is not available as a resource. Try again."));
+  }
+  if (on_published_) on_published_(file.id());
 
   const std::string uri = absl::StrCat("stopframe://videos/", file.id());
   Json structured{{"videoUri", uri},

@@ -17,6 +17,7 @@ struct Poster {
   int height = 0;
 };
 
+// Bounds for RenderPoster; the defaults are the renderer contract's.
 struct PosterOptions {
   int max_width = 480;
   size_t max_bytes = 200 * 1024;

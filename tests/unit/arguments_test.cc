@@ -51,7 +51,8 @@ TEST(CheckKnownTest, RejectsUnknownNamingItAndListingKnown) {
 }
 
 TEST(CheckKnownTest, RejectsAnythingWhenNothingKnown) {
-  ExpectInvalid(CheckKnown(Parse(R"({"x":1})"), {}), {"`x`"});
+  ExpectInvalid(CheckKnown(Parse(R"({"x":1})"), {}),
+                {"`x`", "takes no arguments"});
 }
 
 // RequiredString

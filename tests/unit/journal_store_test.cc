@@ -228,11 +228,11 @@ TEST_F(JournalStoreTest, ConnectionSettingsAndSchemaVersion) {
   EXPECT_EQ(settings->journal_mode, "wal");
   EXPECT_TRUE(settings->foreign_keys);
   EXPECT_EQ(settings->busy_timeout_ms, 5000);
-  EXPECT_EQ(settings->schema_version, 2);
+  EXPECT_EQ(settings->schema_version, 3);
 
   // Persistent settings, seen from another connection.
   EXPECT_EQ(QueryText(path_, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(QueryText(path_, "PRAGMA user_version"), "2");
+  EXPECT_EQ(QueryText(path_, "PRAGMA user_version"), "3");
 }
 
 TEST_F(JournalStoreTest, ReopenKeepsDataAndRejectsNewerSchema) {
@@ -674,7 +674,7 @@ TEST_F(JournalStoreTest, MigratesVersion1DatabaseInPlace) {
   ASSERT_NE(store, nullptr);
   absl::StatusOr<ConnectionSettings> settings = store->GetConnectionSettings();
   ASSERT_TRUE(settings.ok()) << settings.status();
-  EXPECT_EQ(settings->schema_version, 2);
+  EXPECT_EQ(settings->schema_version, 3);
 
   const std::vector<Entry> entries = List(*store, {});
   ASSERT_THAT(entries, SizeIs(2));
@@ -691,6 +691,12 @@ TEST_F(JournalStoreTest, MigratesVersion1DatabaseInPlace) {
   EXPECT_EQ(old_day.created_at, "2024-05-06T10:00:00Z");
   EXPECT_EQ(old_day.updated_at, "2024-05-07T11:00:00Z");
   EXPECT_THAT(old_day.tags, ElementsAre("Travel"));
+  // The v3 link dates were backfilled: the old link counts in the stats.
+  absl::StatusOr<YearStats> old_year = store->ComputeYearStats(2024);
+  ASSERT_TRUE(old_year.ok()) << old_year.status();
+  EXPECT_EQ(old_year->tags, 1);
+  ASSERT_THAT(old_year->top_tags, SizeIs(1));
+  EXPECT_EQ(old_year->top_tags[0].name, "Travel");
   EXPECT_EQ(entries[1].id, 9);
   EXPECT_TRUE(entries[1].is_private);
   EXPECT_EQ(entries[1].location, "Home");
@@ -719,7 +725,7 @@ TEST_F(JournalStoreTest, MigratesVersion1DatabaseInPlace) {
   store = OpenStore();
   ASSERT_NE(store, nullptr);
   EXPECT_THAT(List(*store, {}), SizeIs(2));
-  EXPECT_EQ(QueryText(path_, "PRAGMA user_version"), "2");
+  EXPECT_EQ(QueryText(path_, "PRAGMA user_version"), "3");
 }
 
 // The query plan details of `sql`, run on a raw connection, joined by "; ".
@@ -1380,6 +1386,64 @@ TEST_F(JournalStoreTest, ListEntriesRejectsBadFilters) {
         << fragment << " " << result.status();
     EXPECT_THAT(result.status().message(), HasSubstr(fragment));
   }
+}
+
+TEST_F(JournalStoreTest, ImportEntriesIsAllOrNothing) {
+  std::unique_ptr<JournalStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  std::vector<NewEntry> batch(3);
+  for (int i = 0; i < 3; ++i) {
+    batch[i].title = absl::StrCat("Imported ", i);
+    batch[i].content = "one two three";
+    batch[i].entry_date = absl::StrCat("2025-05-0", i + 1);
+    batch[i].tags = {"imported"};
+  }
+  batch[2].entry_date = "2025-02-30";  // not a real day
+  absl::Status bad = store->ImportEntries(batch);
+  EXPECT_TRUE(absl::IsInvalidArgument(bad)) << bad;
+  EXPECT_THAT(std::string(bad.message()), ::testing::HasSubstr("entry 2"));
+  ListEntriesQuery all;
+  EXPECT_TRUE(store->ListEntries(all)->empty()) << "a failed import wrote rows";
+
+  batch[2].entry_date = "2025-05-03";
+  ASSERT_TRUE(store->ImportEntries(batch).ok());
+  absl::StatusOr<YearStats> stats = store->ComputeYearStats(2025);
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->entries, 3);
+  EXPECT_EQ(stats->words, 9);
+  EXPECT_EQ(stats->longest_streak_days, 3);
+}
+
+}  // namespace
+}  // namespace stopframe::journal
+
+namespace stopframe::journal {
+namespace {
+
+// Moving an entry to another year moves its tag counts with it (the link
+// dates are kept in step by a trigger).
+TEST(JournalStoreLinkDatesTest, TagCountsFollowAnEntrysDate) {
+  std::string dir = testing::TempDir() + "link_dates_XXXXXX";
+  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  auto store = JournalStore::Open(dir + "/j.db");
+  ASSERT_TRUE(store.ok()) << store.status();
+  NewEntry e;
+  e.title = "Moves";
+  e.content = "x";
+  e.entry_date = "2024-03-01";
+  e.tags = {"wander"};
+  auto created = (*store)->CreateEntry(e);
+  ASSERT_TRUE(created.ok());
+  EXPECT_EQ((*store)->ComputeYearStats(2024)->tags, 1);
+  EntryUpdate move;
+  move.entry_date = "2025-03-01";
+  ASSERT_TRUE((*store)->UpdateEntry(created->id, move).ok());
+  EXPECT_EQ((*store)->ComputeYearStats(2024)->entries, 0);
+  auto moved = (*store)->ComputeYearStats(2025);
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(moved->tags, 1);
+  ASSERT_EQ(moved->top_tags.size(), 1u);
+  EXPECT_EQ(moved->top_tags[0].name, "wander");
 }
 
 }  // namespace
