@@ -23,6 +23,9 @@ constexpr std::array<const char*, 8> kLevelNames = {
     "debug", "info",     "notice", "warning",
     "error", "critical", "alert",  "emergency"};
 
+// JSON-RPC's range for server-defined errors.
+constexpr int kServerBusy = -32000;
+
 std::string IdForLog(const Json& id) {
   return id.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
@@ -190,6 +193,13 @@ void McpServer::HandleRequest(Message message) {
     }
   }
   if (pool_ == nullptr) return;  // shutting down: the reader has stopped
+  if (inflight_.size() >= options_.max_inflight) {
+    SendError(id.json(), kServerBusy,
+              absl::StrCat("Server busy: ", options_.max_inflight,
+                           " requests are already in flight; wait for some "
+                           "to finish or cancel them"));
+    return;
+  }
   // Registered before the worker sees it, so an immediate cancel lands.
   if (!inflight_.Register(id)) {
     SendError(id.json(), jsonrpc::kInvalidRequest,

@@ -25,6 +25,9 @@ struct McpServerOptions {
   std::string name = "stopframe";
   std::string version = "0.1.0";
   int worker_threads = 16;  // requests run here, never on the reader
+  // Requests in flight at once; beyond it a request is refused at once
+  // (-32000) instead of queueing without bound.
+  size_t max_inflight = 256;
 };
 
 // What a request handler gets besides its params. Valid during the call.

@@ -803,6 +803,26 @@ TEST_F(McpServerTest, ShutdownCancelsInflightCalls) {
   EXPECT_EQ(sink_.ProgressCount(), 0);
 }
 
+TEST_F(McpServerTest, RequestsBeyondTheInflightLimitAreRefused) {
+  server_ = std::make_unique<McpServer>(
+      McpServerOptions{.worker_threads = 4, .max_inflight = 2}, &registry_,
+      &sink_);
+  Initialize();
+  Send(Request(1, "tools/call", CallParams("block")));
+  Send(Request(2, "tools/call", CallParams("block")));
+  ASSERT_TRUE(block_->WaitUntilWaiting(2));
+  Json refused = Call(3, "tools/call", CallParams("echo", {{"text", "x"}}));
+  ExpectError(refused, -32000);
+  EXPECT_THAT(refused["error"]["message"].get<std::string>(),
+              ::testing::HasSubstr("busy"));
+  Send(NotificationMessage("notifications/cancelled", {{"requestId", 1}}));
+  Send(NotificationMessage("notifications/cancelled", {{"requestId", 2}}));
+  ASSERT_TRUE(WaitUntilIdle());
+  // Room again once they are done.
+  Json echo = Call(4, "tools/call", CallParams("echo", {{"text", "x"}}));
+  EXPECT_TRUE(echo.contains("result")) << echo.dump();
+}
+
 TEST_F(McpServerTest, ShutdownWithNothingInFlightReturns) {
   Initialize();
   server_->Shutdown(kWait);
