@@ -277,7 +277,7 @@ MethodResult McpServer::CallTool(const Json& params, RequestContext& context) {
   ToolCall call{arguments, context.protocol_version, context.progress,
                 context.cancel};
   ToolResult result = tool->Call(call);
-  if (result.is_error) {
+  if (result.is_error && !context.cancel.cancelled()) {  // a cancel is logged once
     LogToClient(LogLevel::kWarning,
                 absl::StrCat("tool ", tool->name(), " failed: ",
                              result.content.empty()
