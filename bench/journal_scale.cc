@@ -64,8 +64,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "renderer did not start (set STOPFRAME_BIN_DIR)\n");
     return 1;
   }
-  std::printf("| entries | stats query ms | call to first progress ms | "
-              "total render ms |\n|---|---|---|---|\n");
+  std::printf(
+      "| entries | stats query ms | call to first progress ms | "
+      "total render ms |\n|---|---|---|---|\n");
   for (absl::string_view size_text :
        absl::StrSplit(absl::GetFlag(FLAGS_sizes), ',')) {
     int size = 0;

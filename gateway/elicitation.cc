@@ -6,16 +6,15 @@ absl::StatusOr<bool> ConfirmWithUser(McpServer& server,
                                      const std::string& question,
                                      CancelSignal& cancel) {
   if (!server.ClientSupports("elicitation")) return true;
-  nlohmann::json params{
-      {"message", question},
-      {"requestedSchema",
-       {{"type", "object"},
-        {"properties",
-         {{"confirm",
-           {{"type", "boolean"},
-            {"title", "Confirm"},
-            {"description", "Yes, go ahead"}}}}},
-        {"required", {"confirm"}}}}};
+  nlohmann::json params{{"message", question},
+                        {"requestedSchema",
+                         {{"type", "object"},
+                          {"properties",
+                           {{"confirm",
+                             {{"type", "boolean"},
+                              {"title", "Confirm"},
+                              {"description", "Yes, go ahead"}}}}},
+                          {"required", {"confirm"}}}}};
   absl::StatusOr<nlohmann::json> answer = server.CallClient(
       "elicitation/create", std::move(params), cancel, absl::Minutes(5));
   if (!answer.ok()) return answer.status();

@@ -8,10 +8,10 @@
 #include <memory>
 #include <thread>
 
+#include "gateway/elicitation.h"
 #include "gateway/journal/journal_store.h"
 #include "gateway/line_splitter.h"
 #include "gateway/log.h"
-#include "gateway/elicitation.h"
 #include "gateway/mcp_server.h"
 #include "gateway/prompts/prompt_methods.h"
 #include "gateway/read_loop.h"
@@ -70,10 +70,10 @@ int RunGateway(const GatewayOptions& options) {
   std::unique_ptr<RendererProcess> embedded;
   std::string target = options.renderer_target;
   if (target.empty()) {
-    auto spawned = RendererProcess::Spawn(
-        options.renderer_binary.empty() ? DefaultRendererBinary()
-                                        : options.renderer_binary,
-        absl::Seconds(15));
+    auto spawned = RendererProcess::Spawn(options.renderer_binary.empty()
+                                              ? DefaultRendererBinary()
+                                              : options.renderer_binary,
+                                          absl::Seconds(15));
     if (!spawned.ok()) {
       Log("%s", spawned.status().ToString());
       return 1;
@@ -110,10 +110,10 @@ int RunGateway(const GatewayOptions& options) {
     std::thread reader(
         [&] { end = RunReadLoop(STDIN_FILENO, signal_fd, splitter); });
     reader.join();
-    Log("%s: shutting down",
-        end == ReadLoopEnd::kEndOfInput      ? "stdin closed"
-        : end == ReadLoopEnd::kStopRequested ? "stop signal"
-                                             : "stdin read error");
+    Log("%s: shutting down", end == ReadLoopEnd::kEndOfInput ? "stdin closed"
+                             : end == ReadLoopEnd::kStopRequested
+                                 ? "stop signal"
+                                 : "stdin read error");
     server.Shutdown(options.shutdown_timeout);
     server.JoinWorkers();
     // Close the channel before stopping the child, so the renderer's

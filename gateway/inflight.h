@@ -32,7 +32,8 @@ class InflightTable {
   void CancelAll();
 
   // Runs `send` under the lock iff the request is in flight and not cancelled.
-  bool SendIfActive(const jsonrpc::RequestId& id, absl::FunctionRef<void()> send);
+  bool SendIfActive(const jsonrpc::RequestId& id,
+                    absl::FunctionRef<void()> send);
   // Removes the request; runs `send` under the lock unless it was cancelled.
   // Returns whether `send` ran.
   bool Complete(const jsonrpc::RequestId& id, absl::FunctionRef<void()> send);

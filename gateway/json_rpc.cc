@@ -55,7 +55,8 @@ Message ParseMessage(std::string_view line) {
                       std::to_string(kMaxNestingDepth) + " levels";
     return m;
   }
-  Json doc = Json::parse(line.begin(), line.end(), /*cb=*/nullptr, /*allow_exceptions=*/false);
+  Json doc = Json::parse(line.begin(), line.end(), /*cb=*/nullptr,
+                         /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
     m.error_code = kParseError;
     m.error_message = "Parse error: the line is not valid JSON";
@@ -63,8 +64,9 @@ Message ParseMessage(std::string_view line) {
   }
   if (doc.is_array()) {
     m.error_code = kInvalidRequest;
-    m.error_message = "Invalid Request: batch arrays are not supported; send "
-                      "one JSON-RPC message per line";
+    m.error_message =
+        "Invalid Request: batch arrays are not supported; send "
+        "one JSON-RPC message per line";
     return m;
   }
   if (!doc.is_object()) {

@@ -13,8 +13,7 @@ ABSL_FLAG(std::string, renderer, "",
           "dns:///renderer:50051. Default: start an embedded renderer");
 ABSL_FLAG(std::string, renderer_binary, "",
           "stopframe-renderer to embed (default: next to this binary)");
-ABSL_FLAG(std::string, display_name, "",
-          "The name the wrapped video greets");
+ABSL_FLAG(std::string, display_name, "", "The name the wrapped video greets");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(

@@ -146,8 +146,7 @@ void McpServer::HandleCancelled(const Json& params) {
                              reason.empty() ? "" : ": ", reason));
   } else {
     // Unknown, finished, or not cancellable (initialize never is in flight).
-    Log("ignored cancel for request %s: not in flight",
-        IdForLog(id->json()));
+    Log("ignored cancel for request %s: not in flight", IdForLog(id->json()));
   }
 }
 
@@ -207,11 +206,9 @@ void McpServer::HandleRequest(Message message) {
                            " is already used by a request in flight"));
     return;
   }
-  pool_->Submit([this, id, handler = &handler->second,
-                params = std::move(message.params),
-                token = std::move(token)] {
-    RunRequest(id, handler, params, token);
-  });
+  pool_->Submit(
+      [this, id, handler = &handler->second, params = std::move(message.params),
+       token = std::move(token)] { RunRequest(id, handler, params, token); });
 }
 
 void McpServer::RunRequest(const RequestId& id, const MethodHandler* handler,
@@ -219,14 +216,11 @@ void McpServer::RunRequest(const RequestId& id, const MethodHandler* handler,
                            std::optional<Json> progress_token) {
   const std::string version = ProtocolVersion();
   std::unique_ptr<CancelSignal> cancel = inflight_.SignalFor(id);
-  ProgressReporter progress(std::move(progress_token),
-                            [this, &id](const Json& notification) {
-                              std::string line =
-                                  jsonrpc::Serialize(notification);
-                              return inflight_.SendIfActive(id, [&] {
-                                out_->Send(std::move(line));
-                              });
-                            });
+  ProgressReporter progress(
+      std::move(progress_token), [this, &id](const Json& notification) {
+        std::string line = jsonrpc::Serialize(notification);
+        return inflight_.SendIfActive(id, [&] { out_->Send(std::move(line)); });
+      });
   Json response;
   if (!cancel->cancelled()) {  // else: cancelled before it started
     RequestContext context{id, version, progress, *cancel};
@@ -277,12 +271,13 @@ MethodResult McpServer::CallTool(const Json& params, RequestContext& context) {
   ToolCall call{arguments, context.protocol_version, context.progress,
                 context.cancel};
   ToolResult result = tool->Call(call);
-  if (result.is_error && !context.cancel.cancelled()) {  // a cancel is logged once
-    LogToClient(LogLevel::kWarning,
-                absl::StrCat("tool ", tool->name(), " failed: ",
-                             result.content.empty()
-                                 ? ""
-                                 : result.content[0].value("text", "")));
+  if (result.is_error &&
+      !context.cancel.cancelled()) {  // a cancel is logged once
+    LogToClient(
+        LogLevel::kWarning,
+        absl::StrCat(
+            "tool ", tool->name(), " failed: ",
+            result.content.empty() ? "" : result.content[0].value("text", "")));
   }
   return MethodResult(result.ToJson());
 }
@@ -399,7 +394,9 @@ absl::StatusOr<Json> McpServer::CallClient(const std::string& method,
   bool answered;
   {
     absl::MutexLock lock(&mu_);
-    auto done = [&call]() { return call.response.has_value() || call.cancelled; };
+    auto done = [&call]() {
+      return call.response.has_value() || call.cancelled;
+    };
     answered = mu_.AwaitWithTimeout(absl::Condition(&done), timeout);
   }
   cancel.ClearOnCancel();
@@ -416,16 +413,16 @@ absl::StatusOr<Json> McpServer::CallClient(const std::string& method,
     Send(jsonrpc::MakeNotification(
         "notifications/cancelled",
         {{"requestId", id},
-         {"reason", cancelled ? "the request was cancelled"
-                              : "no answer in time"}}));
+         {"reason",
+          cancelled ? "the request was cancelled" : "no answer in time"}}));
     if (cancelled) return absl::CancelledError("request cancelled");
     return absl::DeadlineExceededError(
         absl::StrCat("the client did not answer ", method, " in time"));
   }
   if (auto error = response->find("error"); error != response->end()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the client refused ", method, ": ",
-        error->is_object() ? error->value("message", "") : ""));
+    return absl::FailedPreconditionError(
+        absl::StrCat("the client refused ", method, ": ",
+                     error->is_object() ? error->value("message", "") : ""));
   }
   return response->value("result", Json::object());
 }

@@ -5,11 +5,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include <string_view>
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/worker_pool.h"
@@ -58,7 +58,14 @@ using MethodHandler =
 
 // RFC 5424 levels, as MCP's logging utility names them.
 enum class LogLevel {
-  kDebug, kInfo, kNotice, kWarning, kError, kCritical, kAlert, kEmergency
+  kDebug,
+  kInfo,
+  kNotice,
+  kWarning,
+  kError,
+  kCritical,
+  kAlert,
+  kEmergency
 };
 
 // The MCP protocol engine: lifecycle and version negotiation, dispatch,

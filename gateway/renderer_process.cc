@@ -44,7 +44,8 @@ std::string DefaultRendererBinary() {
   if (n <= 0) return "stopframe-renderer";
   std::string path(self, static_cast<size_t>(n));
   const std::string dir = path.substr(0, path.rfind('/') + 1);
-  // Installed side by side, or in the build tree (build/gateway, build/renderer).
+  // Installed side by side, or in the build tree (build/gateway,
+  // build/renderer).
   for (const std::string& candidate :
        {dir + "stopframe-renderer", dir + "../renderer/stopframe-renderer"}) {
     if (access(candidate.c_str(), X_OK) == 0) return candidate;
@@ -61,12 +62,11 @@ absl::StatusOr<std::unique_ptr<RendererProcess>> RendererProcess::Spawn(
   }
   std::unique_ptr<RendererProcess> process(new RendererProcess());
   const char* tmp = getenv("TMPDIR");
-  std::string templ = absl::StrCat(tmp && *tmp ? tmp : "/tmp",
-                                   "/stopframe-XXXXXX");
+  std::string templ =
+      absl::StrCat(tmp && *tmp ? tmp : "/tmp", "/stopframe-XXXXXX");
   if (mkdtemp(templ.data()) == nullptr) {  // mode 0700
-    return absl::InternalError(
-        absl::StrCat("cannot create a private socket directory: ",
-                     strerror(errno)));
+    return absl::InternalError(absl::StrCat(
+        "cannot create a private socket directory: ", strerror(errno)));
   }
   process->dir_ = templ;
   process->socket_path_ = templ + "/renderer.sock";
@@ -76,9 +76,8 @@ absl::StatusOr<std::unique_ptr<RendererProcess>> RendererProcess::Spawn(
   if (pipe2(ready, O_CLOEXEC) != 0) {
     return absl::InternalError("cannot create the readiness pipe");
   }
-  std::vector<std::string> args = {
-      binary, "--listen=" + process->target_,
-      absl::StrCat("--ready_fd=", kReadyFd)};
+  std::vector<std::string> args = {binary, "--listen=" + process->target_,
+                                   absl::StrCat("--ready_fd=", kReadyFd)};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -123,9 +122,9 @@ absl::StatusOr<std::unique_ptr<RendererProcess>> RendererProcess::Spawn(
   close(ready[0]);
   if (n <= 0) {
     process->Stop(absl::Seconds(1));
-    return absl::UnavailableError(absl::StrCat(
-        "the embedded renderer (", binary, ") did not start",
-        polled == 0 ? " in time" : "; see its messages above"));
+    return absl::UnavailableError(
+        absl::StrCat("the embedded renderer (", binary, ") did not start",
+                     polled == 0 ? " in time" : "; see its messages above"));
   }
   Log("embedded renderer pid %d on %s", pid, process->target_);
   return process;

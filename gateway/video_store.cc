@@ -120,7 +120,8 @@ absl::StatusOr<std::unique_ptr<PendingVideo>> VideoStore::Begin() {
 
 absl::StatusOr<std::string> VideoStore::PathOf(absl::string_view id) const {
   bool ok = id.size() == 32;
-  for (char c : id) ok = ok && absl::ascii_isxdigit(c) && !absl::ascii_isupper(c);
+  for (char c : id)
+    ok = ok && absl::ascii_isxdigit(c) && !absl::ascii_isupper(c);
   if (!ok) {
     return absl::NotFoundError(
         "not a video id: ids are 32 lowercase hex digits");

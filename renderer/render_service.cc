@@ -31,7 +31,8 @@ grpc::ServerUnaryReactor* RenderService::GetStats(
 }
 
 grpc::ServerWriteReactor<pb::RendererStats>* RenderService::WatchStats(
-    grpc::CallbackServerContext* context, const pb::WatchStatsRequest* request) {
+    grpc::CallbackServerContext* context,
+    const pb::WatchStatsRequest* request) {
   auto* watcher = new StatsWatchReactor(this);  // deleted in its OnDone
   absl::MutexLock lock(&mu_);
   {

@@ -29,9 +29,9 @@ class RenderService final
  public:
   explicit RenderService(RenderServiceOptions options);
 
-  grpc::ServerWriteReactor<stopframe::renderer::v1::RenderEvent>*
-  RenderWrapped(grpc::CallbackServerContext* context,
-                const stopframe::renderer::v1::RenderRequest* request) override;
+  grpc::ServerWriteReactor<stopframe::renderer::v1::RenderEvent>* RenderWrapped(
+      grpc::CallbackServerContext* context,
+      const stopframe::renderer::v1::RenderRequest* request) override;
 
   grpc::ServerUnaryReactor* GetStats(
       grpc::CallbackServerContext* context,

@@ -79,9 +79,9 @@ absl::StatusOr<RenderJobSpec> ConvertRenderRequest(
   c.longest_streak_days = stats.longest_streak_days();
   for (const pb::MonthCount& m : stats.months()) {
     if (m.month() < 1 || m.month() > 12 || m.entries() < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "stats.months: month ", m.month(), " with ", m.entries(),
-          " entries; month must be 1..12 and entries >= 0"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("stats.months: month ", m.month(), " with ", m.entries(),
+                       " entries; month must be 1..12 and entries >= 0"));
     }
     c.entries_per_month[m.month() - 1] = m.entries();
   }
@@ -94,14 +94,13 @@ absl::StatusOr<RenderJobSpec> ConvertRenderRequest(
   if (!moods.ok()) return moods.status();
   c.moods = *std::move(moods);
 
-  auto longest = ConvertHighlight("stats.longest_entry",
-                                  stats.has_longest_entry(),
-                                  stats.longest_entry());
+  auto longest = ConvertHighlight(
+      "stats.longest_entry", stats.has_longest_entry(), stats.longest_entry());
   if (!longest.ok()) return longest.status();
   c.longest_entry = *longest;
-  auto shortest = ConvertHighlight("stats.shortest_entry",
-                                   stats.has_shortest_entry(),
-                                   stats.shortest_entry());
+  auto shortest =
+      ConvertHighlight("stats.shortest_entry", stats.has_shortest_entry(),
+                       stats.shortest_entry());
   if (!shortest.ok()) return shortest.status();
   c.shortest_entry = *shortest;
 

@@ -1048,8 +1048,7 @@ absl::StatusOr<std::unique_ptr<JournalStore>> JournalStore::Open(
   JOURNAL_RETURN_IF_ERROR(ExecConstant(db.get(), "PRAGMA foreign_keys=ON"));
   // Year stats scan indexes: keep them in memory rather than re-reading.
   JOURNAL_RETURN_IF_ERROR(ExecConstant(db.get(), "PRAGMA cache_size=-32768"));
-  JOURNAL_RETURN_IF_ERROR(
-      ExecConstant(db.get(), "PRAGMA mmap_size=268435456"));
+  JOURNAL_RETURN_IF_ERROR(ExecConstant(db.get(), "PRAGMA mmap_size=268435456"));
   JOURNAL_RETURN_IF_ERROR(Migrate(db.get()));
   // Private constructor, so no std::make_unique; ownership passes at once.
   return std::unique_ptr<JournalStore>(new JournalStore(db.release()));
@@ -1614,8 +1613,7 @@ absl::StatusOr<YearStats> JournalStore::ComputeYearStats(int year) {
       if (!row) break;
       ++stats.tags;
       if (stats.top_tags.size() < static_cast<size_t>(kTopTags)) {
-        stats.top_tags.push_back(
-            {tags.Text(0), static_cast<int>(tags.Int(1))});
+        stats.top_tags.push_back({tags.Text(0), static_cast<int>(tags.Int(1))});
       }
     }
   }

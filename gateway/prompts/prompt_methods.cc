@@ -36,8 +36,9 @@ Json EmbeddedResource(const std::string& uri, const Json& value) {
 MethodResult GetPrompt(journal::JournalStore* journal, const Json& params) {
   auto name = params.find("name");
   if (name == params.end() || !name->is_string()) {
-    return MethodResult::Error(jsonrpc::kInvalidParams,
-                               "Invalid params: prompts/get needs a string name");
+    return MethodResult::Error(
+        jsonrpc::kInvalidParams,
+        "Invalid params: prompts/get needs a string name");
   }
   if (*name != "suggest_tags") {
     return MethodResult::Error(
@@ -52,10 +53,11 @@ MethodResult GetPrompt(journal::JournalStore* journal, const Json& params) {
   if (auto a = params.find("arguments"); a != params.end() && a->is_object()) {
     if (auto e = a->find("entryId"); e != a->end()) arg = &*e;
   }
-  bool ok = arg != nullptr &&
-            ((arg->is_string() &&
-              absl::SimpleAtoi(arg->get_ref<const std::string&>(), &entry_id)) ||
-             (arg->is_number_integer() && (entry_id = arg->get<int64_t>(), true)));
+  bool ok =
+      arg != nullptr &&
+      ((arg->is_string() &&
+        absl::SimpleAtoi(arg->get_ref<const std::string&>(), &entry_id)) ||
+       (arg->is_number_integer() && (entry_id = arg->get<int64_t>(), true)));
   if (!ok || entry_id <= 0) {
     return MethodResult::Error(
         jsonrpc::kInvalidParams,
@@ -64,9 +66,9 @@ MethodResult GetPrompt(journal::JournalStore* journal, const Json& params) {
   }
   auto entry = journal->GetEntry(entry_id);
   if (!entry.ok()) {
-    return MethodResult::Error(jsonrpc::kInvalidParams,
-                               absl::StrCat("Invalid params: ",
-                                            entry.status().message()));
+    return MethodResult::Error(
+        jsonrpc::kInvalidParams,
+        absl::StrCat("Invalid params: ", entry.status().message()));
   }
   auto tags = journal->ListTags();
   if (!tags.ok()) {
@@ -88,9 +90,9 @@ MethodResult GetPrompt(journal::JournalStore* journal, const Json& params) {
               "add_tag_to_entry (create_tag first for new ones).")}}}});
   messages.push_back(EmbeddedResource(EntryUri(entry_id), EntryToJson(*entry)));
   messages.push_back(EmbeddedResource(kTagListUri, Json{{"tags", tag_list}}));
-  return Json{{"description",
-               absl::StrCat("Suggest tags for \"", entry->title, "\"")},
-              {"messages", messages}};
+  return Json{
+      {"description", absl::StrCat("Suggest tags for \"", entry->title, "\"")},
+      {"messages", messages}};
 }
 
 }  // namespace
@@ -98,7 +100,8 @@ MethodResult GetPrompt(journal::JournalStore* journal, const Json& params) {
 void AddPromptMethods(McpServer& server, journal::JournalStore* journal) {
   server.AddCapability("prompts", {{"listChanged", true}});
   server.AddMethod("prompts/list", [](const Json&, RequestContext&) {
-    return MethodResult(Json{{"prompts", Json::array({SuggestTagsDefinition()})}});
+    return MethodResult(
+        Json{{"prompts", Json::array({SuggestTagsDefinition()})}});
   });
   server.AddMethod("prompts/get",
                    [journal](const Json& params, RequestContext&) {

@@ -30,8 +30,9 @@ MethodResult FromStatus(const absl::Status& status) {
     return MethodResult::Error(jsonrpc::kInvalidParams,
                                std::string(status.message()));
   }
-  return MethodResult::Error(jsonrpc::kInternalError,
-                             absl::StrCat("Internal error: ", status.message()));
+  return MethodResult::Error(
+      jsonrpc::kInternalError,
+      absl::StrCat("Internal error: ", status.message()));
 }
 
 // Every listed resource, in a stable order: the tag list, tags, videos, then
@@ -53,11 +54,12 @@ absl::StatusOr<std::vector<Json>> AllResources(journal::JournalStore* journal) {
   auto videos = journal->ListVideos();
   if (!videos.ok()) return videos.status();
   for (const journal::VideoRecord& v : *videos) {
-    out.push_back({{"uri", VideoUri(v.id)},
-                   {"name", absl::StrCat("wrapped-", v.year, "-", v.id, ".mp4")},
-                   {"title", absl::StrCat("Wrapped ", v.year, " (", v.quality, ")")},
-                   {"mimeType", "video/mp4"},
-                   {"size", v.bytes}});
+    out.push_back(
+        {{"uri", VideoUri(v.id)},
+         {"name", absl::StrCat("wrapped-", v.year, "-", v.id, ".mp4")},
+         {"title", absl::StrCat("Wrapped ", v.year, " (", v.quality, ")")},
+         {"mimeType", "video/mp4"},
+         {"size", v.bytes}});
   }
   auto entries = journal->RecentEntries(kRecentEntries);
   if (!entries.ok()) return entries.status();
@@ -74,9 +76,10 @@ MethodResult ListResources(journal::JournalStore* journal, const Json& params) {
   size_t offset = 0;
   if (auto c = params.find("cursor"); c != params.end() && !c->is_null()) {
     const std::string* text = c->get_ptr<const std::string*>();
-    auto [end, ec] = text ? std::from_chars(text->data(),
-                                            text->data() + text->size(), offset)
-                          : std::from_chars_result{nullptr, std::errc::invalid_argument};
+    auto [end, ec] =
+        text
+            ? std::from_chars(text->data(), text->data() + text->size(), offset)
+            : std::from_chars_result{nullptr, std::errc::invalid_argument};
     if (text == nullptr || ec != std::errc() ||
         end != text->data() + text->size()) {
       return MethodResult::Error(
@@ -99,23 +102,22 @@ MethodResult ListResources(journal::JournalStore* journal, const Json& params) {
 }
 
 MethodResult ListTemplates() {
-  return Json{
-      {"resourceTemplates",
-       {{{"uriTemplate", kEntryTemplate},
-         {"name", "entry"},
-         {"title", "Journal entry"},
-         {"description", "One journal entry as JSON"},
-         {"mimeType", "application/json"}},
-        {{"uriTemplate", kTagTemplate},
-         {"name", "tag"},
-         {"title", "Tag"},
-         {"description", "One tag with its entry count, as JSON"},
-         {"mimeType", "application/json"}},
-        {{"uriTemplate", kVideoTemplate},
-         {"name", "video"},
-         {"title", "Wrapped video"},
-         {"description", "A rendered wrapped video (MP4, base64 blob)"},
-         {"mimeType", "video/mp4"}}}}};
+  return Json{{"resourceTemplates",
+               {{{"uriTemplate", kEntryTemplate},
+                 {"name", "entry"},
+                 {"title", "Journal entry"},
+                 {"description", "One journal entry as JSON"},
+                 {"mimeType", "application/json"}},
+                {{"uriTemplate", kTagTemplate},
+                 {"name", "tag"},
+                 {"title", "Tag"},
+                 {"description", "One tag with its entry count, as JSON"},
+                 {"mimeType", "application/json"}},
+                {{"uriTemplate", kVideoTemplate},
+                 {"name", "video"},
+                 {"title", "Wrapped video"},
+                 {"description", "A rendered wrapped video (MP4, base64 blob)"},
+                 {"mimeType", "video/mp4"}}}}};
 }
 
 Json TextContents(const std::string& uri, const Json& value) {
@@ -129,8 +131,9 @@ MethodResult ReadResource(journal::JournalStore* journal, VideoStore* videos,
                           const Json& params, RequestContext& context) {
   auto uri = params.find("uri");
   if (uri == params.end() || !uri->is_string()) {
-    return MethodResult::Error(jsonrpc::kInvalidParams,
-                               "Invalid params: resources/read needs a string uri");
+    return MethodResult::Error(
+        jsonrpc::kInvalidParams,
+        "Invalid params: resources/read needs a string uri");
   }
   const std::string& text = uri->get_ref<const std::string&>();
   absl::StatusOr<ResourceRef> ref = ParseResourceUri(text);
@@ -201,7 +204,8 @@ absl::StatusOr<std::vector<std::string>> CandidateIds(
   if (uri_template == kEntryTemplate) {
     auto entries = journal->RecentEntries(200);
     if (!entries.ok()) return entries.status();
-    for (const journal::Entry& e : *entries) ids.push_back(std::to_string(e.id));
+    for (const journal::Entry& e : *entries)
+      ids.push_back(std::to_string(e.id));
   } else if (uri_template == kTagTemplate) {
     auto tags = journal->ListTags();
     if (!tags.ok()) return tags.status();
@@ -260,13 +264,13 @@ MethodResult Complete(journal::JournalStore* journal, const Json& params) {
 }  // namespace
 
 Json TagToJson(const journal::Tag& tag) {
-  return Json{{"id", tag.id},
-              {"name", tag.name},
-              {"description", tag.description ? Json(*tag.description)
-                                              : Json(nullptr)},
-              {"entryCount", tag.entry_count},
-              {"createdAt", tag.created_at},
-              {"updatedAt", tag.updated_at}};
+  return Json{
+      {"id", tag.id},
+      {"name", tag.name},
+      {"description", tag.description ? Json(*tag.description) : Json(nullptr)},
+      {"entryCount", tag.entry_count},
+      {"createdAt", tag.created_at},
+      {"updatedAt", tag.updated_at}};
 }
 
 Json VideoToJson(const journal::VideoRecord& video) {
@@ -290,12 +294,14 @@ void AddResourceMethods(McpServer& server, journal::JournalStore* journal,
                    [journal](const Json& params, RequestContext&) {
                      return ListResources(journal, params);
                    });
-  server.AddMethod("resources/templates/list",
-                   [](const Json&, RequestContext&) { return ListTemplates(); });
-  server.AddMethod("resources/read", [journal, videos](const Json& params,
-                                                       RequestContext& context) {
-    return ReadResource(journal, videos, params, context);
-  });
+  server.AddMethod(
+      "resources/templates/list",
+      [](const Json&, RequestContext&) { return ListTemplates(); });
+  server.AddMethod(
+      "resources/read",
+      [journal, videos](const Json& params, RequestContext& context) {
+        return ReadResource(journal, videos, params, context);
+      });
   server.AddMethod("resources/subscribe",
                    [subscriptions](const Json& params, RequestContext&) {
                      return Subscribe(subscriptions, params, true);

@@ -52,10 +52,10 @@ absl::StatusOr<ResourceRef> ParseResourceUri(std::string_view uri) {
     return ref;
   }
   std::string shown(uri.substr(0, 200));
-  return absl::NotFoundError(absl::StrCat(
-      "Resource not found: ", shown,
-      ". Known forms: stopframe://entries/{id}, stopframe://tags, "
-      "stopframe://tags/{id}, stopframe://videos/{id}"));
+  return absl::NotFoundError(
+      absl::StrCat("Resource not found: ", shown,
+                   ". Known forms: stopframe://entries/{id}, stopframe://tags, "
+                   "stopframe://tags/{id}, stopframe://videos/{id}"));
 }
 
 std::string EntryUri(int64_t id) {

@@ -47,9 +47,9 @@ absl::Status CheckKnown(const Json& arguments,
     if (!found) {
       return absl::InvalidArgumentError(absl::StrCat(
           "unknown argument `", it.key(), "`; ",
-          known.empty() ? "this tool takes no arguments: send {}"
-                        : absl::StrCat("this tool takes: ",
-                                       absl::StrJoin(known, ", "))));
+          known.empty()
+              ? "this tool takes no arguments: send {}"
+              : absl::StrCat("this tool takes: ", absl::StrJoin(known, ", "))));
     }
   }
   return absl::OkStatus();

@@ -211,10 +211,10 @@ ToolResult WrappedVideoTool::Call(ToolCall& call) {
   record.frames = summary->frames();
   record.duration_seconds = summary->duration_seconds();
   if (absl::Status s = journal_->RecordVideo(record); !s.ok()) {
-    return ToolResult::Error(absl::StrCat(
-        "The video was saved to ", file.final_path(),
-        " but could not be recorded in the journal (", s.message(),
-        "), so it is not available as a resource. Try again."));
+    return ToolResult::Error(
+        absl::StrCat("The video was saved to ", file.final_path(),
+                     " but could not be recorded in the journal (", s.message(),
+                     "), so it is not available as a resource. Try again."));
   }
   if (on_published_) on_published_(file.id());
 

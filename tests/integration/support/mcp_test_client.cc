@@ -17,8 +17,7 @@ std::unique_ptr<McpTestClient> McpTestClient::Start(
   options.pipe_stdin = options.pipe_stdout = options.pipe_stderr = true;
   auto process = Subprocess::Start(std::move(options));
   if (!process.ok()) return nullptr;
-  return std::unique_ptr<McpTestClient>(
-      new McpTestClient(*std::move(process)));
+  return std::unique_ptr<McpTestClient>(new McpTestClient(*std::move(process)));
 }
 
 McpTestClient::McpTestClient(std::unique_ptr<Subprocess> process)

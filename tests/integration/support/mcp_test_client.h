@@ -43,9 +43,9 @@ class McpTestClient {
 
   std::optional<Json> WaitForResponse(const Json& id, absl::Duration timeout);
   // Waits until the messages so far satisfy `predicate`.
-  bool WaitForMessages(const std::function<bool(const std::vector<Json>&)>&
-                           predicate,
-                       absl::Duration timeout);
+  bool WaitForMessages(
+      const std::function<bool(const std::vector<Json>&)>& predicate,
+      absl::Duration timeout);
   bool WaitForStderr(const std::string& substring, absl::Duration timeout);
   bool WaitForStdoutClosed(absl::Duration timeout);
 

@@ -14,10 +14,9 @@ std::unique_ptr<RendererHarness> RendererHarness::Start(int max_concurrent) {
   // shutdown waits for our ping ack, so poll more often to stop promptly.
   setenv("GRPC_CLIENT_CHANNEL_BACKUP_POLL_INTERVAL_MS", "50", /*overwrite=*/0);
   Subprocess::Options options;
-  options.argv = {BinaryPath("renderer/stopframe-renderer"),
-                  "--listen=127.0.0.1:0",
-                  absl::StrCat("--max_concurrent=", max_concurrent),
-                  "--ready_fd=3"};
+  options.argv = {
+      BinaryPath("renderer/stopframe-renderer"), "--listen=127.0.0.1:0",
+      absl::StrCat("--max_concurrent=", max_concurrent), "--ready_fd=3"};
   options.ready_pipe = true;
   auto process = Subprocess::Start(std::move(options));
   if (!process.ok()) return nullptr;

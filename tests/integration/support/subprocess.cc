@@ -111,8 +111,8 @@ absl::StatusOr<std::string> ReadLine(int fd, absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   while (true) {
     pollfd p{fd, POLLIN, 0};
-    int ms = static_cast<int>(
-        std::max<int64_t>(0, absl::ToInt64Milliseconds(deadline - absl::Now())));
+    int ms = static_cast<int>(std::max<int64_t>(
+        0, absl::ToInt64Milliseconds(deadline - absl::Now())));
     int ready = poll(&p, 1, ms);
     if (ready < 0 && errno == EINTR) continue;
     if (ready <= 0) return absl::DeadlineExceededError("no line in time");
@@ -130,7 +130,8 @@ absl::StatusOr<std::string> RunCommand(const std::string& command) {
   std::string out;
   char buffer[4096];
   size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0)
+    out.append(buffer, n);
   int status = pclose(pipe);
   if (status != 0) {
     return absl::InternalError(
@@ -155,8 +156,8 @@ bool ProcessAlive(pid_t pid) {
 
 std::string MakeTempDir() {
   const char* base = getenv("TEST_TMPDIR");
-  std::string templ = absl::StrCat(base && *base ? base : "/tmp",
-                                   "/stopframe-test-XXXXXX");
+  std::string templ =
+      absl::StrCat(base && *base ? base : "/tmp", "/stopframe-test-XXXXXX");
   if (mkdtemp(templ.data()) == nullptr) abort();
   return templ;
 }
