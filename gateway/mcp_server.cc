@@ -219,7 +219,9 @@ void McpServer::RunRequest(const RequestId& id, const MethodHandler* handler,
   ProgressReporter progress(
       std::move(progress_token), [this, &id](const Json& notification) {
         std::string line = jsonrpc::Serialize(notification);
-        return inflight_.SendIfActive(id, [&] { out_->Send(std::move(line)); });
+        return inflight_.SendIfActive(id, [&] {
+          out_->SendDroppable(std::move(line), "progress:" + id.key());
+        });
       });
   Json response;
   if (!cancel->cancelled()) {  // else: cancelled before it started
@@ -347,7 +349,9 @@ void McpServer::Notify(std::string_view method, Json params) {
     absl::MutexLock lock(&mu_);
     if (!initialized_) return;
   }
-  Send(jsonrpc::MakeNotification(method, std::move(params)));
+  out_->SendDroppable(
+      jsonrpc::Serialize(jsonrpc::MakeNotification(method, std::move(params))),
+      /*coalesce_key=*/"");
 }
 
 void McpServer::LogToClient(LogLevel level, const std::string& message) {
@@ -358,11 +362,12 @@ void McpServer::LogToClient(LogLevel level, const std::string& message) {
     send = client_log_level_.has_value() && level >= *client_log_level_;
   }
   if (send) {
-    Send(jsonrpc::MakeNotification(
+    out_->SendDroppable(jsonrpc::Serialize(jsonrpc::MakeNotification(
         "notifications/message",
         {{"level", kLevelNames[static_cast<size_t>(level)]},
          {"logger", options_.name},
-         {"data", message}}));
+         {"data", message}})),
+                        /*coalesce_key=*/"");
   }
 }
 

@@ -2,6 +2,7 @@
 #define STOPFRAME_GATEWAY_OUTPUT_SINK_H_
 
 #include <string>
+#include <utility>
 
 namespace stopframe::gateway {
 
@@ -13,6 +14,13 @@ class OutputSink {
   virtual ~OutputSink() = default;
   // `line` holds one serialized JSON-RPC message without a newline.
   virtual void Send(std::string line) = 0;
+  // A notification the client can do without when it is not keeping up
+  // (progress, logs, resource changes). With a non-empty `coalesce_key`, a
+  // still-queued message with the same key is replaced: only the newest
+  // progress of a request matters. By default sent like any other line.
+  virtual void SendDroppable(std::string line, const std::string& coalesce_key) {
+    Send(std::move(line));
+  }
 };
 
 }  // namespace stopframe::gateway

@@ -389,6 +389,46 @@ TEST_F(RenderCancelTest, TwoConcurrentRendersOneCancelledOtherCompletes) {
   EXPECT_THAT(Videos(), SizeIs(1));
 }
 
+// A client that stops reading stdout while a render streams progress: the
+// gateway keeps reading stdin, a cancel still stops the renderer, and memory
+// stays bounded (progress is coalesced; responses wait their turn).
+TEST_F(RenderCancelTest, ClientThatStopsReadingCanStillCancel) {
+  const int64_t rss_before = gateway_->GatewayRssKb();
+  gateway_->PauseReading();
+  gateway_->CallTool("stalled", "create_wrapped_video",
+                     {{"year", 2025}, {"quality", "standard"},
+                      {"secondsPerSlide", 4}});
+  ASSERT_TRUE(renderer_->WaitForStats(
+      [](const pb::RendererStats& s) { return s.active() == 1; }, kTimeout));
+  // Far more output than a pipe holds.
+  std::string pings;
+  for (int i = 0; i < 5000; ++i) {
+    pings += Json{{"jsonrpc", "2.0"}, {"id", i}, {"method", "ping"}}.dump();
+    pings += "\n";
+  }
+  pings.pop_back();
+  gateway_->SendRaw(pings);
+  gateway_->Cancel("stalled", "stalled client pressed stop");
+  ASSERT_TRUE(renderer_->WaitForStats(
+      [](const pb::RendererStats& s) {
+        return s.active() == 0 && s.cancelled() == 1;
+      },
+      kTimeout))
+      << "a cancel must work while stdout is blocked";
+  const int64_t rss_stalled = gateway_->GatewayRssKb();
+  EXPECT_LT(rss_stalled - rss_before, 64 * 1024)
+      << "gateway memory grew by " << (rss_stalled - rss_before) << " kB";
+
+  gateway_->ResumeReading();
+  ASSERT_TRUE(gateway_->WaitForResponse(4999, kTimeout).has_value());
+  ExpectPingWorks("after-stall");
+  EXPECT_FALSE(gateway_->HasResponse("stalled"));
+  for (int i = 0; i < 5000; i += 499) {
+    EXPECT_TRUE(gateway_->HasResponse(i)) << "ping " << i << " lost";
+  }
+  EXPECT_THAT(Videos(), IsEmpty());
+}
+
 // The embedded default: no --renderer, the gateway runs its own child.
 TEST(EmbeddedRendererTest, RendersAndLeavesNoChildBehind) {
   const std::string dir = MakeTempDir();

@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
 
 namespace stopframe::testing {
 
@@ -26,6 +29,7 @@ McpTestClient::McpTestClient(std::unique_ptr<Subprocess> process)
       stderr_reader_([this] { ReadStderr(); }) {}
 
 McpTestClient::~McpTestClient() {
+  ResumeReading();
   process_->CloseStdin();
   if (!process_->WaitForExit(absl::Seconds(10))) process_->Signal(SIGKILL);
   process_->WaitForExit(absl::Seconds(10));
@@ -37,6 +41,13 @@ void McpTestClient::ReadStdout() {
   std::string buffer;
   char chunk[65536];
   while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      auto reading = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return !paused_;
+      };
+      mu_.Await(absl::Condition(&reading));
+    }
     ssize_t n = read(process_->stdout_fd(), chunk, sizeof(chunk));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
@@ -68,8 +79,9 @@ void McpTestClient::ReadStderr() {
   }
 }
 
-void McpTestClient::SendRaw(const std::string& line) {
-  std::string data = line + "\n";
+void McpTestClient::SendRaw(const std::string& line) { SendBytes(line + "\n"); }
+
+void McpTestClient::SendBytes(const std::string& data) {
   size_t written = 0;
   while (written < data.size() && process_->stdin_fd() >= 0) {
     ssize_t n = write(process_->stdin_fd(), data.data() + written,
@@ -190,6 +202,24 @@ std::vector<Json> McpTestClient::ProgressFor(const Json& token) {
     }
   }
   return out;
+}
+
+void McpTestClient::PauseReading() {
+  absl::MutexLock lock(&mu_);
+  paused_ = true;
+}
+
+void McpTestClient::ResumeReading() {
+  absl::MutexLock lock(&mu_);
+  paused_ = false;
+}
+
+int64_t McpTestClient::GatewayRssKb() {
+  std::string status =
+      ReadFile(absl::StrCat("/proc/", process_->pid(), "/status"));
+  size_t at = status.find("VmRSS:");
+  if (at == std::string::npos) return -1;
+  return std::strtoll(status.c_str() + at + 6, nullptr, 10);
 }
 
 std::string McpTestClient::Stderr() {

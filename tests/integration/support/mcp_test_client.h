@@ -31,6 +31,8 @@ class McpTestClient {
   ~McpTestClient();
 
   void SendRaw(const std::string& line);  // a newline is appended
+  // Exactly these bytes (no newline): a line can be sent in pieces.
+  void SendBytes(const std::string& bytes);
   void Send(const Json& message);
   // Sends initialize + notifications/initialized; returns the result.
   Json Initialize(const std::string& version = "2025-06-18");
@@ -56,6 +58,12 @@ class McpTestClient {
 
   Subprocess& process() { return *process_; }
 
+  // Stops and restarts reading the gateway's stdout: a client that stalls.
+  void PauseReading();
+  void ResumeReading();
+  // The gateway's resident memory (VmRSS) in kB, or -1.
+  int64_t GatewayRssKb();
+
  private:
   explicit McpTestClient(std::unique_ptr<Subprocess> process);
   void ReadStdout();
@@ -66,6 +74,7 @@ class McpTestClient {
   std::vector<Json> messages_ ABSL_GUARDED_BY(mu_);
   std::string stderr_ ABSL_GUARDED_BY(mu_);
   bool stdout_closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool paused_ ABSL_GUARDED_BY(mu_) = false;
   std::thread stdout_reader_;
   std::thread stderr_reader_;
 };
