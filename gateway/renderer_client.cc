@@ -34,11 +34,20 @@ std::shared_ptr<grpc::Channel> MakeRendererChannel(const std::string& target) {
 }
 
 RendererClient::RendererClient(std::shared_ptr<grpc::Channel> channel)
-    : stub_(pb::Renderer::NewStub(channel)) {}
+    : channel_(channel), stub_(pb::Renderer::NewStub(channel)) {}
 
 absl::StatusOr<pb::Summary> RendererClient::Render(
     const pb::RenderRequest& request, CancelSignal& cancel,
     const StreamCallbacks& callbacks) {
+  // A renderer that just restarted may still be inside the channel's
+  // reconnect backoff: give it a moment to connect, but fail quickly (and
+  // clearly) when nothing is there.
+  if (!channel_->WaitForConnected(std::chrono::system_clock::now() +
+                                  std::chrono::seconds(2))) {
+    return absl::UnavailableError(
+        "the renderer is unreachable: nothing accepted a connection within "
+        "2 s; is stopframe-renderer running at the configured address?");
+  }
   grpc::ClientContext context;
   // The context outlives the hook: it is cleared before `context` dies.
   cancel.OnCancel([&context] { context.TryCancel(); });

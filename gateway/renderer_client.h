@@ -43,6 +43,7 @@ class RendererClient {
   absl::StatusOr<stopframe::renderer::v1::RendererStats> GetStats();
 
  private:
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<stopframe::renderer::v1::Renderer::Stub> stub_;
 };
 

@@ -464,5 +464,72 @@ TEST(EmbeddedRendererTest, RendersAndLeavesNoChildBehind) {
       << "the renderer child outlived the gateway";
 }
 
+// The embedded renderer dies between calls: the gateway restarts it on the
+// same socket and the next render works.
+TEST(EmbeddedRendererTest, RestartsItsChildWhenItDies) {
+  const std::string dir = MakeTempDir();
+  auto gateway = McpTestClient::Start(
+      {"--db=" + dir + "/journal.db",
+       "--renderer_binary=" + BinaryPath("renderer/stopframe-renderer")});
+  ASSERT_NE(gateway, nullptr);
+  gateway->Initialize();
+  ASSERT_TRUE(gateway->WaitForStderr("embedded renderer pid ", kTimeout));
+  const std::string log = gateway->Stderr();
+  const size_t at = log.find("embedded renderer pid ") + 22;
+  int child = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(log.substr(at, log.find(' ', at) - at), &child));
+  ASSERT_EQ(kill(child, SIGKILL), 0);
+  ASSERT_TRUE(gateway->WaitForStderr("restarting it", kTimeout));
+  // The new child logs its pid once it serves.
+  ASSERT_TRUE(gateway->WaitForStderr("serving on", kTimeout, 2));
+  gateway->CallTool(1, "create_wrapped_video",
+                    {{"year", 2025}, {"quality", "draft"},
+                     {"secondsPerSlide", 0.2}});
+  auto response = gateway->WaitForResponse(1, kTimeout);
+  ASSERT_TRUE(response.has_value());
+  EXPECT_FALSE((*response)["result"]["isError"].get<bool>())
+      << response->dump();
+}
+
+// No renderer at the address: a clear error, quickly, and no hang.
+TEST(RendererDownTest, CallFailsQuicklyWithAClearError) {
+  const std::string dir = MakeTempDir();
+  auto renderer = RendererHarness::Start();
+  ASSERT_NE(renderer, nullptr);
+  const std::string target = renderer->target();
+  renderer.reset();  // stopped: nothing listens there now
+  auto gateway = McpTestClient::Start(
+      {"--db=" + dir + "/journal.db", "--renderer=" + target});
+  ASSERT_NE(gateway, nullptr);
+  gateway->Initialize();
+  const absl::Time start = absl::Now();
+  gateway->CallTool(1, "create_wrapped_video", {{"quality", "draft"}});
+  auto response = gateway->WaitForResponse(1, absl::Seconds(10));
+  ASSERT_TRUE(response.has_value()) << "the call hung";
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  const Json& result = (*response)["result"];
+  EXPECT_TRUE(result["isError"].get<bool>());
+  EXPECT_THAT(result["content"][0]["text"].get<std::string>(),
+              ::testing::HasSubstr("renderer is unreachable"));
+  EXPECT_THAT(ListDir(dir + "/videos"), IsEmpty());
+}
+
+// The gateway is SIGKILLed mid-render: the renderer sees the connection
+// drop, stops the job and returns to active 0.
+TEST_F(RenderCancelTest, GatewayKilledMidRenderStopsTheRender) {
+  gateway_->CallTool(9, "create_wrapped_video",
+                     {{"year", 2025}, {"quality", "standard"},
+                      {"secondsPerSlide", 4}});
+  ASSERT_TRUE(WaitForProgress(9, 5));
+  gateway_->process().Signal(SIGKILL);
+  ASSERT_TRUE(gateway_->process().WaitForExit(kTimeout).has_value());
+  EXPECT_TRUE(renderer_->WaitForStats(
+      [](const pb::RendererStats& s) {
+        return s.active() == 0 && s.cancelled() == 1;
+      },
+      absl::Seconds(20)))
+      << renderer_->Stats().DebugString();
+}
+
 }  // namespace
 }  // namespace stopframe::testing

@@ -163,10 +163,15 @@ bool McpTestClient::WaitForMessages(
 }
 
 bool McpTestClient::WaitForStderr(const std::string& substring,
-                                  absl::Duration timeout) {
+                                  absl::Duration timeout, int occurrences) {
   absl::MutexLock lock(&mu_);
   auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return stderr_.find(substring) != std::string::npos;
+    int found = 0;
+    for (size_t at = stderr_.find(substring); at != std::string::npos;
+         at = stderr_.find(substring, at + 1)) {
+      if (++found >= occurrences) return true;
+    }
+    return false;
   };
   return mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
 }

@@ -48,7 +48,8 @@ class McpTestClient {
   bool WaitForMessages(
       const std::function<bool(const std::vector<Json>&)>& predicate,
       absl::Duration timeout);
-  bool WaitForStderr(const std::string& substring, absl::Duration timeout);
+  bool WaitForStderr(const std::string& substring, absl::Duration timeout,
+                     int occurrences = 1);
   bool WaitForStdoutClosed(absl::Duration timeout);
 
   std::vector<Json> Messages();
