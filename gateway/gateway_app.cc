@@ -42,6 +42,9 @@ int RunGateway(const GatewayOptions& options) {
   // Stop signals arrive through a signalfd the reader polls; block them in
   // every thread (threads inherit this mask; the renderer child resets it).
   signal(SIGPIPE, SIG_IGN);
+  // A file-size limit must fail the write (EFBIG, reported to the user),
+  // not kill the server.
+  signal(SIGXFSZ, SIG_IGN);
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);

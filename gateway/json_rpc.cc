@@ -55,8 +55,12 @@ Message ParseMessage(std::string_view line) {
                       std::to_string(kMaxNestingDepth) + " levels";
     return m;
   }
-  Json doc = Json::parse(line.begin(), line.end(), /*cb=*/nullptr,
-                         /*allow_exceptions=*/false);
+  // A raw NUL is never valid JSON text, but nlohmann::json takes it for the
+  // end of input: '{...}\0junk' would be served with the junk ignored.
+  const bool has_nul = line.find('\0') != std::string_view::npos;
+  Json doc = has_nul ? Json(Json::value_t::discarded)
+                     : Json::parse(line.begin(), line.end(), /*cb=*/nullptr,
+                                   /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
     m.error_code = kParseError;
     m.error_message = "Parse error: the line is not valid JSON";
@@ -118,6 +122,11 @@ Message ParseMessage(std::string_view line) {
     m.params = Json::object();
   } else if (params->is_object()) {
     m.params = std::move(*params);
+  } else if (params->is_array() && !has_id) {
+    // By-position params are valid JSON-RPC that MCP cannot use, and a
+    // notification never gets a reply, not even an error: it is ignored
+    // (as an empty object, which no notification handler acts on).
+    m.params = Json::object();
   } else {
     m.error_code = params->is_array() ? kInvalidParams : kInvalidRequest;
     m.error_message = params->is_array()

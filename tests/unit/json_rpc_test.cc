@@ -110,6 +110,22 @@ TEST(JsonRpcParseTest, InvalidJsonIsParseError) {
   }
 }
 
+TEST(JsonRpcParseTest, NulByteIsParseError) {
+  // nlohmann::json would stop at the NUL and accept the message before it.
+  for (const std::string& line : {
+           std::string(R"({"jsonrpc":"2.0","id":1,"method":"ping"})") + '\0',
+           std::string(R"({"jsonrpc":"2.0","id":1,"method":"ping"})") + '\0' +
+               "junk",
+           std::string(R"({"jsonrpc":"2.0","id":1,"method":"pi)") + '\0' +
+               R"(ng"})",
+       }) {
+    Message m = ParseMessage(line);
+    EXPECT_EQ(m.kind, Kind::kInvalid);
+    EXPECT_EQ(m.error_code, kParseError);
+    EXPECT_FALSE(m.id.has_value());
+  }
+}
+
 TEST(JsonRpcParseTest, BatchArrayIsInvalidRequest) {
   Message m = ParseMessage(R"([{"jsonrpc":"2.0","id":1,"method":"ping"}])");
   EXPECT_EQ(m.kind, Kind::kInvalid);
@@ -198,6 +214,16 @@ TEST(JsonRpcParseTest, ArrayParamsIsInvalidParams) {
   EXPECT_EQ(m.error_code, kInvalidParams);
   ASSERT_TRUE(m.id.has_value());
   EXPECT_EQ(m.id->json(), Json(2));
+}
+
+TEST(JsonRpcParseTest, NotificationWithArrayParamsIsIgnoredNotAnswered) {
+  // Valid JSON-RPC (by-position params) that MCP cannot use; a notification
+  // never gets a reply, so it must not come back as kInvalid.
+  Message m = ParseMessage(
+      R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":[1]})");
+  EXPECT_EQ(m.kind, Kind::kNotification);
+  EXPECT_EQ(m.method, "notifications/cancelled");
+  EXPECT_EQ(m.params, Json::object());
 }
 
 TEST(JsonRpcParseTest, ScalarParamsIsInvalidRequest) {

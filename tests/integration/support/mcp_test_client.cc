@@ -12,12 +12,13 @@
 namespace stopframe::testing {
 
 std::unique_ptr<McpTestClient> McpTestClient::Start(
-    const std::vector<std::string>& args) {
+    const std::vector<std::string>& args, long max_file_bytes) {
   signal(SIGPIPE, SIG_IGN);  // a gateway that exits must not kill the test
   Subprocess::Options options;
   options.argv = {BinaryPath("gateway/stopframe-gateway")};
   options.argv.insert(options.argv.end(), args.begin(), args.end());
   options.pipe_stdin = options.pipe_stdout = options.pipe_stderr = true;
+  options.max_file_bytes = max_file_bytes;
   auto process = Subprocess::Start(std::move(options));
   if (!process.ok()) return nullptr;
   return std::unique_ptr<McpTestClient>(new McpTestClient(*std::move(process)));

@@ -27,7 +27,7 @@ class McpTestClient {
  public:
   // Starts the gateway with `args` (after the binary path).
   static std::unique_ptr<McpTestClient> Start(
-      const std::vector<std::string>& args);
+      const std::vector<std::string>& args, long max_file_bytes = 0);
   ~McpTestClient();
 
   void SendRaw(const std::string& line);  // a newline is appended

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -51,6 +52,11 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(Options options) {
     if (err[1] >= 0) dup2(err[1], 2);
     if (ready[1] == 3) fcntl(3, F_SETFD, 0);
     if (ready[1] > 3 || (ready[1] >= 0 && ready[1] < 3)) dup2(ready[1], 3);
+    if (options.max_file_bytes > 0) {
+      rlimit limit{static_cast<rlim_t>(options.max_file_bytes),
+                   static_cast<rlim_t>(options.max_file_bytes)};
+      setrlimit(RLIMIT_FSIZE, &limit);
+    }
     execv(argv[0], argv.data());
     _exit(127);
   }

@@ -25,6 +25,7 @@ class Subprocess {
     bool pipe_stdout = false;
     bool pipe_stderr = false;
     bool ready_pipe = false;  // child's fd 3 is the write end
+    long max_file_bytes = 0;  // RLIMIT_FSIZE for the child; 0 = unlimited
   };
   static absl::StatusOr<std::unique_ptr<Subprocess>> Start(Options options);
   ~Subprocess();
