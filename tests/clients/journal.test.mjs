@@ -22,10 +22,8 @@ import {
   ResourceUpdatedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 
-const binDir = process.env.STOPFRAME_BIN_DIR;
-assert.ok(binDir, 'STOPFRAME_BIN_DIR must point at the build directory');
-const gatewayBin = join(binDir, 'gateway/stopframe-gateway');
-const rendererBin = join(binDir, 'renderer/stopframe-renderer');
+import { binDir, gatewayBin, startRenderer } from './renderer.mjs';
+
 
 // Every wait below is bounded by one of these and fails the test when hit.
 const WAIT_MS = 15000;
@@ -106,24 +104,6 @@ const isUpdated = (uri) => (n) => n.method === 'notifications/resources/updated'
 const isListChanged = (n) => n.method === 'notifications/resources/list_changed';
 const isLog = (n) => n.method === 'notifications/message';
 
-// Starts a renderer on port 0 and reads its address from the ready pipe.
-function startRenderer() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(rendererBin, ['--listen=127.0.0.1:0', '--ready_fd=3'],
-      { stdio: ['ignore', 'inherit', 'inherit', 'pipe'] });
-    let line = '';
-    const timer = setTimeout(() => reject(new Error('renderer did not start')), 20000);
-    child.stdio[3].on('data', (d) => {
-      line += d.toString();
-      if (line.includes('\n')) {
-        clearTimeout(timer);
-        resolve({ child, target: line.trim() });
-      }
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => reject(new Error(`renderer exited with ${code}`)));
-  });
-}
 
 // A gateway on `db` and an SDK client connected to it, with tools listed (so
 // the client validates structuredContent against each outputSchema).

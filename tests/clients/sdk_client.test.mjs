@@ -2,7 +2,7 @@
 // talks gRPC to a real renderer process.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,10 +11,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 
-const binDir = process.env.STOPFRAME_BIN_DIR;
-assert.ok(binDir, 'STOPFRAME_BIN_DIR must point at the build directory');
-const gatewayBin = join(binDir, 'gateway/stopframe-gateway');
-const rendererBin = join(binDir, 'renderer/stopframe-renderer');
+import { binDir, gatewayBin, startRenderer } from './renderer.mjs';
+
 const waitStatsBin = join(binDir, 'tests/tools/wait_renderer_stats');
 
 let renderer;
@@ -22,23 +20,6 @@ let target;
 let client;
 let workDir;
 
-// Starts a renderer on port 0 and reads its address from the ready pipe.
-function startRenderer() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(rendererBin, ['--listen=127.0.0.1:0', '--ready_fd=3'],
-      { stdio: ['ignore', 'inherit', 'inherit', 'pipe'] });
-    let line = '';
-    const timer = setTimeout(() => reject(new Error('renderer did not start')), 20000);
-    child.stdio[3].on('data', (d) => {
-      line += d.toString();
-      if (line.includes('\n')) {
-        clearTimeout(timer);
-        resolve({ child, target: line.trim() });
-      }
-    });
-    child.on('error', reject);
-  });
-}
 
 async function rendererStats(minCancelled, minCompleted) {
   const { stdout } = await promisify(execFile)(
