@@ -36,5 +36,14 @@ B=build/bench
   $B/cancel_latency --cancels="$CANCELS" --quality=standard 2>/dev/null
   echo
   $B/cancel_latency --cancels="$CANCELS" --quality=high --max_frame=400 2>/dev/null
+  echo
+  echo "## Cost against journal size"
+  echo
+  echo "Time from \`tools/call create_wrapped_video\` to the first"
+  echo "\`notifications/progress\`, the year-stats query alone, and the whole"
+  echo "draft render, for generated journals (real SQLite, real processes)."
+  echo
+  if [ "$ROUNDS" = 1 ]; then SIZES=1000; else SIZES=1000,10000,100000; fi
+  $B/journal_scale --sizes="$SIZES" 2>/dev/null
 } > "$OUT"
 cat "$OUT"
