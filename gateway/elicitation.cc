@@ -18,7 +18,11 @@ absl::StatusOr<bool> ConfirmWithUser(McpServer& server,
   absl::StatusOr<nlohmann::json> answer = server.CallClient(
       "elicitation/create", std::move(params), cancel, absl::Minutes(5));
   if (!answer.ok()) return answer.status();
-  if (answer->value("action", "") != "accept") return false;
+  // Anything malformed is a no. (value("action", "") would throw on a
+  // result that is not an object, or on an action that is not a string.)
+  if (!answer->is_object()) return false;
+  auto action = answer->find("action");
+  if (action == answer->end() || *action != "accept") return false;
   auto content = answer->find("content");
   if (content == answer->end() || !content->is_object()) return false;
   auto confirm = content->find("confirm");

@@ -221,24 +221,33 @@ absl::StatusOr<std::vector<std::string>> CandidateIds(
   return ids;
 }
 
+// `key` of `object` if it is a string, else "". (value(key, "") throws on a
+// member of another type.)
+std::string StringMember(const Json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 MethodResult Complete(journal::JournalStore* journal, const Json& params) {
   auto ref = params.find("ref");
   auto argument = params.find("argument");
   if (ref == params.end() || !ref->is_object() || argument == params.end() ||
       !argument->is_object() || !argument->contains("name") ||
-      !(*argument)["name"].is_string()) {
+      !(*argument)["name"].is_string() ||
+      (argument->contains("value") && !(*argument)["value"].is_string())) {
     return MethodResult::Error(
         jsonrpc::kInvalidParams,
         "Invalid params: completion/complete needs ref {type, uri|name} and "
         "argument {name, value}");
   }
-  const std::string type = ref->value("type", "");
+  const std::string type = StringMember(*ref, "type");
   const std::string name = (*argument)["name"];
-  const std::string value = argument->value("value", "");
+  const std::string value = StringMember(*argument, "value");
   std::string uri_template;
   if (type == "ref/resource" && name == "id") {
-    uri_template = ref->value("uri", "");
-  } else if (type == "ref/prompt" && ref->value("name", "") == "suggest_tags" &&
+    uri_template = StringMember(*ref, "uri");
+  } else if (type == "ref/prompt" &&
+             StringMember(*ref, "name") == "suggest_tags" &&
              name == "entryId") {
     uri_template = kEntryTemplate;
   } else {

@@ -853,5 +853,33 @@ TEST_F(McpServerTest, ConcurrentCallsAllAnswered) {
   EXPECT_TRUE(WaitUntilIdle());
 }
 
+// A client's error answer of any shape is a refusal, not an exception that
+// the worker would turn into "Internal error" (found by fuzz/).
+TEST_F(McpServerTest, CallClientToleratesMalformedErrorAnswer) {
+  server_->AddMethod("test/ask", [this](const Json&, RequestContext& context) {
+    absl::StatusOr<Json> answer = server_->CallClient(
+        "elicitation/create", Json::object(), context.cancel, kWait);
+    if (answer.ok()) return MethodResult(*answer);
+    return MethodResult::Error(1, std::string(answer.status().message()));
+  });
+  Initialize();
+  Send(Request(7, "test/ask"));
+  ASSERT_TRUE(sink_.WaitFor(
+      [](const std::vector<Json>& messages) {
+        for (const Json& m : messages) {
+          if (m.value("method", "") == "elicitation/create") return true;
+        }
+        return false;
+      },
+      "the request to the client"));
+  Send(Json{{"jsonrpc", "2.0"},
+            {"id", "stopframe-1"},
+            {"error", {{"code", "x"}, {"message", {{"text", "no"}}}}}});
+  Json response = sink_.WaitForResponse(7);
+  ExpectError(response, 1);
+  EXPECT_THAT(response["error"]["message"].get<std::string>(),
+              HasSubstr("the client refused elicitation/create"));
+}
+
 }  // namespace
 }  // namespace stopframe::gateway
