@@ -239,8 +239,13 @@ void RemoveScratchDir() {
 
 Environment* Environment::Create() {
   auto* env = new Environment;
+  // A crash skips the atexit cleanup; scripts/fuzz.sh passes a directory
+  // of its own and removes it.
   std::string base = "/tmp";
-  if (std::error_code ec; std::filesystem::is_directory("/dev/shm", ec)) {
+  if (const char* dir = std::getenv("STOPFRAME_FUZZ_TMPDIR"); dir != nullptr) {
+    base = dir;
+  } else if (std::error_code ec;
+             std::filesystem::is_directory("/dev/shm", ec)) {
     base = "/dev/shm";
   }
   std::string dir = base + "/stopframe-fuzz-XXXXXX";

@@ -425,9 +425,16 @@ absl::StatusOr<Json> McpServer::CallClient(const std::string& method,
         absl::StrCat("the client did not answer ", method, " in time"));
   }
   if (auto error = response->find("error"); error != response->end()) {
+    // value("message", "") would throw on a non-string message.
+    std::string reason;
+    if (error->is_object()) {
+      if (auto m = error->find("message");
+          m != error->end() && m->is_string()) {
+        reason = m->get<std::string>();
+      }
+    }
     return absl::FailedPreconditionError(
-        absl::StrCat("the client refused ", method, ": ",
-                     error->is_object() ? error->value("message", "") : ""));
+        absl::StrCat("the client refused ", method, ": ", reason));
   }
   return response->value("result", Json::object());
 }

@@ -50,6 +50,14 @@ LOG=build-fuzz/protocol_fuzzer.log
 mkdir -p "$SCRATCH" "$ARTIFACTS"
 before="$(find "$ARTIFACTS" -type f | wc -l)"
 
+# The fuzzer's journal lives here (tmpfs when there is one); a crash leaves
+# it behind, so it is removed here rather than by the fuzzer.
+TMP_PARENT=/tmp
+[ -d /dev/shm ] && TMP_PARENT=/dev/shm
+STOPFRAME_FUZZ_TMPDIR="$(mktemp -d "$TMP_PARENT/stopframe-fuzz-run-XXXXXX")"
+export STOPFRAME_FUZZ_TMPDIR
+trap 'rm -rf "$STOPFRAME_FUZZ_TMPDIR"' EXIT
+
 status=0
 # -close_fd_mask=2 silences the gateway's log; libFuzzer's and the
 # sanitizers' reports still get through.
