@@ -85,8 +85,11 @@ TEST(SoakTest, FiveHundredRendersCancelledOrCompletedLeaveNothingBehind) {
       },
       kTimeout))
       << renderer->Stats().DebugString();
-  EXPECT_EQ(renderer->Stats().completed(), completed);
-  EXPECT_EQ(renderer->Stats().cancelled(), cancelled);
+  // A cancel can lose the race to the render's last frame: the renderer then
+  // counts it completed while the gateway still drops the result (no
+  // response, no file), as MCP allows.
+  EXPECT_GE(renderer->Stats().completed(), completed);
+  EXPECT_LE(renderer->Stats().cancelled(), cancelled);
 
   // gRPC's own executor starts and retires a thread or two on demand; a leak
   // would grow with the 450 renders after warm-up.
