@@ -197,6 +197,11 @@ ToolResult WrappedVideoTool::Call(ToolCall& call) {
         "The renderer reported ", summary->bytes(), " bytes but ", file.size(),
         " arrived; the video was discarded. Try again."));
   }
+  // A stop that lands after the last frame but before publishing still
+  // wins: the temp file is dropped (no response is sent either).
+  if (call.cancel.cancelled()) {
+    return ToolResult::Error("The render was cancelled; no video was saved.");
+  }
   if (absl::Status s = file.Commit(); !s.ok()) {
     return ToolResult::Error(
         absl::StrCat("The video could not be saved: ", s.message(),

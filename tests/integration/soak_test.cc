@@ -101,7 +101,12 @@ TEST(SoakTest, FiveHundredRendersCancelledOrCompletedLeaveNothingBehind) {
   for (const std::string& name : ListDir(dir + "/videos")) {
     EXPECT_FALSE(absl::EndsWith(name, ".part")) << "temp file left: " << name;
   }
-  EXPECT_EQ(ListDir(dir + "/videos").size(), static_cast<size_t>(completed));
+  // Every completed call published its video. A cancel that arrives after
+  // publishing (but before the response) leaves its video too, and only
+  // then: never more files than the renderer completed.
+  const size_t videos = ListDir(dir + "/videos").size();
+  EXPECT_GE(videos, static_cast<size_t>(completed));
+  EXPECT_LE(videos, static_cast<size_t>(renderer->Stats().completed()));
 }
 
 }  // namespace
