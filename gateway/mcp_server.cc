@@ -158,12 +158,11 @@ void McpServer::HandleRequest(Message message) {
     return;
   }
   if (method == "initialize") {
-    Json result = Initialize(message.params);
-    if (result.contains("error")) {
-      SendError(id.json(), result["error"]["code"],
-                result["error"]["message"].get<std::string>());
+    MethodResult result = Initialize(message.params);
+    if (result.error_code != 0) {
+      SendError(id.json(), result.error_code, result.error_message);
     } else {
-      Send(jsonrpc::MakeResult(id.json(), std::move(result)));
+      Send(jsonrpc::MakeResult(id.json(), std::move(result.result)));
     }
     return;
   }
@@ -284,15 +283,13 @@ MethodResult McpServer::CallTool(const Json& params, RequestContext& context) {
   return MethodResult(result.ToJson());
 }
 
-Json McpServer::Initialize(const Json& params) {
-  auto error = [](int code, std::string message) {
-    return Json{{"error", {{"code", code}, {"message", std::move(message)}}}};
-  };
+MethodResult McpServer::Initialize(const Json& params) {
   auto version = params.find("protocolVersion");
   if (version == params.end() || !version->is_string()) {
-    return error(jsonrpc::kInvalidParams,
-                 "Invalid params: initialize needs a string protocolVersion, "
-                 "e.g. \"2025-06-18\"");
+    return MethodResult::Error(
+        jsonrpc::kInvalidParams,
+        "Invalid params: initialize needs a string protocolVersion, "
+        "e.g. \"2025-06-18\"");
   }
   std::string negotiated(kSupportedVersions.front());
   for (std::string_view v : kSupportedVersions) {
@@ -306,8 +303,9 @@ Json McpServer::Initialize(const Json& params) {
   {
     absl::MutexLock lock(&mu_);
     if (initialized_) {
-      return error(jsonrpc::kInvalidRequest,
-                   "Invalid Request: the session is already initialized");
+      return MethodResult::Error(
+          jsonrpc::kInvalidRequest,
+          "Invalid Request: the session is already initialized");
     }
     initialized_ = true;
     protocol_version_ = negotiated;
@@ -363,10 +361,10 @@ void McpServer::LogToClient(LogLevel level, const std::string& message) {
   }
   if (send) {
     out_->SendDroppable(jsonrpc::Serialize(jsonrpc::MakeNotification(
-        "notifications/message",
-        {{"level", kLevelNames[static_cast<size_t>(level)]},
-         {"logger", options_.name},
-         {"data", message}})),
+                            "notifications/message",
+                            {{"level", kLevelNames[static_cast<size_t>(level)]},
+                             {"logger", options_.name},
+                             {"data", message}})),
                         /*coalesce_key=*/"");
   }
 }

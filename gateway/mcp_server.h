@@ -131,7 +131,7 @@ class McpServer {
   void RunRequest(const jsonrpc::RequestId& id, const MethodHandler* handler,
                   const jsonrpc::Json& params,
                   std::optional<jsonrpc::Json> progress_token);
-  jsonrpc::Json Initialize(const jsonrpc::Json& params);
+  MethodResult Initialize(const jsonrpc::Json& params);
   MethodResult SetLogLevel(const jsonrpc::Json& params);
   MethodResult CallTool(const jsonrpc::Json& params, RequestContext& context);
 

@@ -2,7 +2,6 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "gateway/resources/resource_methods.h"
 #include "gateway/resources/resource_uris.h"
 #include "gateway/tools/journal_tools.h"
 

@@ -272,27 +272,6 @@ MethodResult Complete(journal::JournalStore* journal, const Json& params) {
 
 }  // namespace
 
-Json TagToJson(const journal::Tag& tag) {
-  return Json{
-      {"id", tag.id},
-      {"name", tag.name},
-      {"description", tag.description ? Json(*tag.description) : Json(nullptr)},
-      {"entryCount", tag.entry_count},
-      {"createdAt", tag.created_at},
-      {"updatedAt", tag.updated_at}};
-}
-
-Json VideoToJson(const journal::VideoRecord& video) {
-  return Json{{"id", video.id},
-              {"uri", VideoUri(video.id)},
-              {"year", video.year},
-              {"quality", video.quality},
-              {"bytes", video.bytes},
-              {"frames", video.frames},
-              {"durationSeconds", video.duration_seconds},
-              {"createdAt", video.created_at}};
-}
-
 void AddResourceMethods(McpServer& server, journal::JournalStore* journal,
                         VideoStore* videos,
                         ResourceSubscriptions* subscriptions) {

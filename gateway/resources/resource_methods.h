@@ -16,10 +16,6 @@ void AddResourceMethods(McpServer& server, journal::JournalStore* journal,
                         VideoStore* videos,
                         ResourceSubscriptions* subscriptions);
 
-// JSON forms shared by resources and prompts.
-nlohmann::json TagToJson(const journal::Tag& tag);
-nlohmann::json VideoToJson(const journal::VideoRecord& video);
-
 }  // namespace stopframe::gateway
 
 #endif  // STOPFRAME_GATEWAY_RESOURCES_RESOURCE_METHODS_H_

@@ -215,16 +215,6 @@ Json OptionalText(const std::optional<std::string>& value) {
   return value ? Json(*value) : Json(nullptr);
 }
 
-// Same shape as the tag resources (resources/resource_methods.cc).
-Json TagJson(const journal::Tag& t) {
-  return Json{{"id", t.id},
-              {"name", t.name},
-              {"description", OptionalText(t.description)},
-              {"entryCount", t.entry_count},
-              {"createdAt", t.created_at},
-              {"updatedAt", t.updated_at}};
-}
-
 std::string Quoted(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
 
 std::string TagList(const std::vector<std::string>& tags) {
@@ -660,7 +650,7 @@ ToolResult CreateTag(const Context& ctx, ToolCall& call) {
   }
   return ToolResult::Text(
       absl::StrCat("Created tag ", stored->id, " ", Quoted(stored->name), "."),
-      TagJson(*stored));
+      TagToJson(*stored));
 }
 
 ToolResult GetTag(const Context& ctx, ToolCall& call) {
@@ -669,7 +659,7 @@ ToolResult GetTag(const Context& ctx, ToolCall& call) {
   ARG_OR_RETURN(const int64_t id, args::RequiredInt(a, "id", 1, kMaxId));
   absl::StatusOr<journal::Tag> tag = ctx.journal->GetTag(id);
   if (!tag.ok()) return StoreError("get the tag", tag.status(), "", "id");
-  return ToolResult::Text(TagLine(*tag), TagJson(*tag));
+  return ToolResult::Text(TagLine(*tag), TagToJson(*tag));
 }
 
 ToolResult ListTags(const Context& ctx, ToolCall& call) {
@@ -679,7 +669,7 @@ ToolResult ListTags(const Context& ctx, ToolCall& call) {
   Json list = Json::array();
   std::string text;
   for (const journal::Tag& t : *tags) {
-    list.push_back(TagJson(t));
+    list.push_back(TagToJson(t));
     absl::StrAppend(&text, TagLine(t), "\n");
   }
   if (text.empty()) text = "No tags yet.";
@@ -714,7 +704,7 @@ ToolResult UpdateTag(const Context& ctx, ToolCall& call) {
   }
   return ToolResult::Text(
       absl::StrCat("Updated tag ", id, " ", Quoted(stored->name), "."),
-      TagJson(*stored));
+      TagToJson(*stored));
 }
 
 ToolResult DeleteTag(const Context& ctx, ToolCall& call) {
@@ -800,6 +790,15 @@ Json EntryToJson(const journal::Entry& e) {
               {"wordCount", e.word_count},
               {"createdAt", e.created_at},
               {"updatedAt", e.updated_at}};
+}
+
+Json TagToJson(const journal::Tag& t) {
+  return Json{{"id", t.id},
+              {"name", t.name},
+              {"description", OptionalText(t.description)},
+              {"entryCount", t.entry_count},
+              {"createdAt", t.created_at},
+              {"updatedAt", t.updated_at}};
 }
 
 void AddJournalTools(ToolRegistry& registry, journal::JournalStore* journal,

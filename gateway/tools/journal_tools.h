@@ -31,6 +31,7 @@ using ConfirmDeleteFn = std::function<absl::StatusOr<bool>(
 
 // The journal as JSON (shared by tools, resources and prompts).
 Json EntryToJson(const journal::Entry& entry);
+Json TagToJson(const journal::Tag& tag);
 
 // Adds the journal tools to `registry`: create_entry, get_entry,
 // list_entries, update_entry, delete_entry, create_tag, get_tag, list_tags,
