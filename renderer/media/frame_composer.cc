@@ -40,6 +40,9 @@ constexpr Yuv ToYuv(int r, int g, int b) {
 constexpr Yuv kProgressFill = ToYuv(236, 236, 244);
 constexpr Yuv kProgressTrack = ToYuv(36, 36, 52);
 
+// Bytes swscale may read past the end of a packed RGB input (vector loads).
+constexpr size_t kSwscaleReadSlack = 64;
+
 int PlaneWidth(const AVFrame* f, int plane) {
   return plane == 0 ? f->width : (f->width + 1) / 2;
 }
@@ -157,6 +160,12 @@ absl::Status FrameComposer::Load(int index, AVFrame* into) {
   if (canvas_.width != options_.width || canvas_.height != options_.height ||
       canvas_.pixels.size() != size_t(canvas_.width) * canvas_.height * 3) {
     return absl::InternalError("slide source returned a wrongly sized canvas");
+  }
+  // swscale's SIMD input readers load whole vectors and may read a little
+  // past the last pixel; keep that slack inside the allocation (capacity).
+  const size_t pixel_bytes = canvas_.pixels.size();
+  if (canvas_.pixels.capacity() < pixel_bytes + kSwscaleReadSlack) {
+    canvas_.pixels.reserve(pixel_bytes + kSwscaleReadSlack);
   }
   const uint8_t* src[] = {canvas_.pixels.data()};
   const int src_stride[] = {3 * canvas_.width};
