@@ -5,7 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=5 CANCELS=50 OUT=docs/benchmarks.md
-if [ "${1:-}" = "--smoke" ]; then ROUNDS=1 CANCELS=3 OUT=build/benchmarks-smoke.md; fi
+CALLS=2000 PIPELINED=5000 REF_CANCELS=200
+if [ "${1:-}" = "--smoke" ]; then
+  ROUNDS=1 CANCELS=3 OUT=build/benchmarks-smoke.md
+  CALLS=100 PIPELINED=500 REF_CANCELS=3
+fi
 bash scripts/build.sh >/dev/null
 export STOPFRAME_BIN_DIR="$PWD/build"
 B=build/bench
@@ -45,5 +49,30 @@ B=build/bench
   echo
   if [ "$ROUNDS" = 1 ]; then SIZES=1000; else SIZES=1000,10000,100000; fi
   $B/journal_scale --sizes="$SIZES" 2>/dev/null
+  echo
+  echo "## Protocol overhead against the official TypeScript SDK"
+  echo
+  echo "The cheapest real tool, \`get_entry\`, over stdio: stopframe-gateway"
+  echo "(SQLite journal) against \`bench/node/sdk_journal_server.mjs\` (McpServer +"
+  echo "StdioServerTransport of \`@modelcontextprotocol/sdk\`, same tool name,"
+  echo "input schema and result shape; its journal is in memory, which favours"
+  echo "it). Same client for both: sequential round trips, then 64 requests kept"
+  echo "in flight; \`ping\` is the protocol path without a tool. Targets: p50 at"
+  echo "most 0.25x the SDK's, throughput at least 4x. The second table is ours"
+  echo "alone, idle against 8 draft renders in flight (target: p99 at most 2x)."
+  echo
+  $B/protocol_overhead --rounds="$ROUNDS" --calls="$CALLS" \
+    --pipelined="$PIPELINED" --inflight=64 --renders=8 2>/dev/null
+  echo
+  echo "## Cancelling against SIGKILL of the ffmpeg CLI"
+  echo
+  echo "The EpicMe workshop's approach (\`bench/node/epicme_render_server.mjs\`:"
+  echo "an SDK server spawns the ffmpeg CLI writing straight into its videos"
+  echo "directory and SIGKILLs it on the request's AbortSignal) against ours,"
+  echo "alternating, cancelled at the same random frames. Timed from the client"
+  echo "writing \`notifications/cancelled\`; then the files each side left in its"
+  echo "videos directory, and how many of them ffprobe cannot read."
+  echo
+  $B/cancel_vs_sigkill --cancels="$REF_CANCELS" --quality=standard 2>/dev/null
 } > "$OUT"
 cat "$OUT"
