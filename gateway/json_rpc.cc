@@ -67,12 +67,15 @@ Message ParseMessage(std::string_view line) {
     return m;
   }
   if (doc.is_array()) {
-    m.error_code = kInvalidRequest;
-    m.error_message =
-        "Invalid Request: batch arrays are not supported; send "
-        "one JSON-RPC message per line";
+    m.kind = Message::Kind::kBatch;
+    m.params = std::move(doc);
     return m;
   }
+  return ClassifyMessage(std::move(doc));
+}
+
+Message ClassifyMessage(Json doc) {
+  Message m;
   if (!doc.is_object()) {
     m.error_code = kInvalidRequest;
     m.error_message = "Invalid Request: a message must be a JSON object";

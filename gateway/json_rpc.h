@@ -42,18 +42,24 @@ class RequestId {
 
 // One incoming message, classified.
 struct Message {
-  enum class Kind { kRequest, kNotification, kResponse, kInvalid };
+  enum class Kind { kRequest, kNotification, kResponse, kBatch, kInvalid };
   Kind kind = Kind::kInvalid;
   std::optional<RequestId> id;  // requests and responses
   std::string method;
-  Json params;  // an object (empty when absent); for kResponse, the message
+  // An object (empty when absent); for kResponse, the message; for kBatch,
+  // the array of elements (possibly empty), each for ClassifyMessage.
+  Json params;
   // For kInvalid: the error to send back (always with `id` or null).
   int error_code = 0;
   std::string error_message;
 };
 
-// Parses and classifies one line. Never throws.
+// Parses and classifies one line. Never throws. A top-level array is a
+// kBatch whatever it holds: whether batches are allowed is the caller's call.
 Message ParseMessage(std::string_view line);
+// Classifies one parsed message, e.g. an element of a batch (an array there
+// is an invalid element: batches do not nest). Never throws.
+Message ClassifyMessage(Json doc);
 
 // Serializes one message as a single line (no trailing newline). Invalid
 // UTF-8 in strings is replaced rather than failing.

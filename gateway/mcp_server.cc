@@ -23,6 +23,10 @@ constexpr std::array<const char*, 8> kLevelNames = {
     "debug", "info",     "notice", "warning",
     "error", "critical", "alert",  "emergency"};
 
+// The only protocol version with JSON-RPC batches: 2025-03-26 added them,
+// 2025-06-18 removed them again.
+constexpr char kBatchingVersion[] = "2025-03-26";
+
 // JSON-RPC's range for server-defined errors.
 constexpr int kServerBusy = -32000;
 
@@ -75,6 +79,15 @@ void McpServer::SendError(const Json& id, int code, std::string_view message) {
   Send(jsonrpc::MakeError(id, code, message));
 }
 
+void McpServer::Reply(const ResponseRoute& route, const Json& message) {
+  route.Deliver(jsonrpc::Serialize(message));
+}
+
+void McpServer::ReplyError(const ResponseRoute& route, const Json& id, int code,
+                           std::string_view message) {
+  Reply(route, jsonrpc::MakeError(id, code, message));
+}
+
 std::string McpServer::ProtocolVersion() {
   absl::MutexLock lock(&mu_);
   return protocol_version_;
@@ -101,9 +114,64 @@ void McpServer::HandleLine(std::string_view line) {
       HandleNotification(message);
       return;
     case Message::Kind::kRequest:
-      HandleRequest(std::move(message));
+      HandleRequest(std::move(message), ResponseRoute::Direct(out_));
+      return;
+    case Message::Kind::kBatch:
+      HandleBatch(std::move(message.params));
       return;
   }
+}
+
+void McpServer::HandleBatch(Json elements) {
+  const std::string version = ProtocolVersion();
+  if (version != kBatchingVersion) {
+    SendError(nullptr, jsonrpc::kInvalidRequest,
+              absl::StrCat("Invalid Request: JSON-RPC batches are not "
+                           "supported in ",
+                           version.empty() ? "a session not yet initialized"
+                                           : "protocol version " + version,
+                           " (only in ", kBatchingVersion,
+                           "); send one JSON-RPC message per line"));
+    return;
+  }
+  if (elements.empty()) {
+    SendError(nullptr, jsonrpc::kInvalidRequest,
+              "Invalid Request: an empty batch");
+    return;
+  }
+  // Each element as if sent alone, in order; only the responses are held
+  // back, to go out together.
+  auto batch = std::make_shared<BatchCollector>(out_);
+  for (Json& element : elements) {
+    Message message = jsonrpc::ClassifyMessage(std::move(element));
+    switch (message.kind) {
+      case Message::Kind::kRequest:
+        if (message.method == "initialize") {
+          Reply(ResponseRoute::InBatch(batch, batch->Add()),
+                jsonrpc::MakeError(message.id->json(), jsonrpc::kInvalidRequest,
+                                   "Invalid Request: initialize must not be "
+                                   "part of a JSON-RPC batch"));
+        } else {
+          HandleRequest(std::move(message),
+                        ResponseRoute::InBatch(batch, batch->Add()));
+        }
+        break;
+      case Message::Kind::kNotification:
+        HandleNotification(message);
+        break;
+      case Message::Kind::kResponse:
+        HandleClientResponse(message);
+        break;
+      case Message::Kind::kInvalid:
+      case Message::Kind::kBatch:  // never from ClassifyMessage
+        Reply(
+            ResponseRoute::InBatch(batch, batch->Add()),
+            jsonrpc::MakeError(message.id ? message.id->json() : Json(nullptr),
+                               message.error_code, message.error_message));
+        break;
+    }
+  }
+  batch->Seal();
 }
 
 void McpServer::HandleNotification(const Message& message) {
@@ -150,36 +218,36 @@ void McpServer::HandleCancelled(const Json& params) {
   }
 }
 
-void McpServer::HandleRequest(Message message) {
+void McpServer::HandleRequest(Message message, const ResponseRoute& route) {
   const RequestId& id = *message.id;
   const std::string& method = message.method;
   if (method == "ping") {
-    Send(jsonrpc::MakeResult(id.json(), Json::object()));
+    Reply(route, jsonrpc::MakeResult(id.json(), Json::object()));
     return;
   }
   if (method == "initialize") {
     MethodResult result = Initialize(message.params);
     if (result.error_code != 0) {
-      SendError(id.json(), result.error_code, result.error_message);
+      ReplyError(route, id.json(), result.error_code, result.error_message);
     } else {
-      Send(jsonrpc::MakeResult(id.json(), std::move(result.result)));
+      Reply(route, jsonrpc::MakeResult(id.json(), std::move(result.result)));
     }
     return;
   }
   {
     absl::MutexLock lock(&mu_);
     if (!initialized_) {
-      SendError(id.json(), jsonrpc::kInvalidRequest,
-                absl::StrCat("Server not initialized: send \"initialize\" "
-                             "before \"",
-                             method, "\""));
+      ReplyError(route, id.json(), jsonrpc::kInvalidRequest,
+                 absl::StrCat("Server not initialized: send \"initialize\" "
+                              "before \"",
+                              method, "\""));
       return;
     }
   }
   auto handler = methods_.find(method);
   if (handler == methods_.end()) {
-    SendError(id.json(), jsonrpc::kMethodNotFound,
-              absl::StrCat("Method not found: ", method));
+    ReplyError(route, id.json(), jsonrpc::kMethodNotFound,
+               absl::StrCat("Method not found: ", method));
     return;
   }
   std::optional<Json> token;
@@ -190,28 +258,32 @@ void McpServer::HandleRequest(Message message) {
       token = *t;
     }
   }
-  if (pool_ == nullptr) return;  // shutting down: the reader has stopped
+  if (pool_ == nullptr) {  // shutting down: the reader has stopped
+    route.Drop();
+    return;
+  }
   if (inflight_.size() >= options_.max_inflight) {
-    SendError(id.json(), kServerBusy,
-              absl::StrCat("Server busy: ", options_.max_inflight,
-                           " requests are already in flight; wait for some "
-                           "to finish or cancel them"));
+    ReplyError(route, id.json(), kServerBusy,
+               absl::StrCat("Server busy: ", options_.max_inflight,
+                            " requests are already in flight; wait for some "
+                            "to finish or cancel them"));
     return;
   }
   // Registered before the worker sees it, so an immediate cancel lands.
   if (!inflight_.Register(id)) {
-    SendError(id.json(), jsonrpc::kInvalidRequest,
-              absl::StrCat("Invalid Request: id ", IdForLog(id.json()),
-                           " is already used by a request in flight"));
+    ReplyError(route, id.json(), jsonrpc::kInvalidRequest,
+               absl::StrCat("Invalid Request: id ", IdForLog(id.json()),
+                            " is already used by a request in flight"));
     return;
   }
-  pool_->Submit(
-      [this, id, handler = &handler->second, params = std::move(message.params),
-       token = std::move(token)] { RunRequest(id, handler, params, token); });
+  pool_->Submit([this, id, route, handler = &handler->second,
+                 params = std::move(message.params), token = std::move(token)] {
+    RunRequest(id, route, handler, params, token);
+  });
 }
 
-void McpServer::RunRequest(const RequestId& id, const MethodHandler* handler,
-                           const Json& params,
+void McpServer::RunRequest(const RequestId& id, const ResponseRoute& route,
+                           const MethodHandler* handler, const Json& params,
                            std::optional<Json> progress_token) {
   const std::string version = ProtocolVersion();
   std::unique_ptr<CancelSignal> cancel = inflight_.SignalFor(id);
@@ -238,8 +310,11 @@ void McpServer::RunRequest(const RequestId& id, const MethodHandler* handler,
                                     "Internal error");
     }
   }
+  // In a batch the response goes into the batch's array; under the table's
+  // lock all the same, so a cancelled request never gets an entry.
   std::string line = jsonrpc::Serialize(response);
-  if (!inflight_.Complete(id, [&] { out_->Send(std::move(line)); })) {
+  if (!inflight_.Complete(id, [&] { route.Deliver(std::move(line)); })) {
+    route.Drop();
     Log("request %s was cancelled: no response sent", IdForLog(id.json()));
   }
 }

@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/worker_pool.h"
+#include "gateway/batch_collector.h"
 #include "gateway/inflight.h"
 #include "gateway/json_rpc.h"
 #include "gateway/output_sink.h"
@@ -72,7 +73,9 @@ enum class LogLevel {
 // cancellation, progress, logging to the client, and requests to the client
 // (elicitation). The reader thread calls HandleLine for each incoming line;
 // every request but initialize and ping runs on the worker pool, so
-// notifications/cancelled is read and acted on while requests run.
+// notifications/cancelled is read and acted on while requests run. JSON-RPC
+// batches are served only in protocol 2025-03-26, the one version that has
+// them; their responses go out as one array (see BatchCollector).
 // Owned by the gateway app; `tools` and `out` must outlive it. Methods and
 // capabilities are added before the first line is handled.
 // Thread-safe: HandleLine from one reader thread; Notify, CallClient,
@@ -124,12 +127,14 @@ class McpServer {
     bool cancelled = false;
   };
 
-  void HandleRequest(jsonrpc::Message message);
+  void HandleBatch(jsonrpc::Json elements);
+  // The final response (or none, if cancelled) goes to `route`.
+  void HandleRequest(jsonrpc::Message message, const ResponseRoute& route);
   void HandleNotification(const jsonrpc::Message& message);
   void HandleClientResponse(const jsonrpc::Message& message);
   void HandleCancelled(const jsonrpc::Json& params);
-  void RunRequest(const jsonrpc::RequestId& id, const MethodHandler* handler,
-                  const jsonrpc::Json& params,
+  void RunRequest(const jsonrpc::RequestId& id, const ResponseRoute& route,
+                  const MethodHandler* handler, const jsonrpc::Json& params,
                   std::optional<jsonrpc::Json> progress_token);
   MethodResult Initialize(const jsonrpc::Json& params);
   MethodResult SetLogLevel(const jsonrpc::Json& params);
@@ -137,6 +142,9 @@ class McpServer {
 
   void Send(const jsonrpc::Json& message);
   void SendError(const jsonrpc::Json& id, int code, std::string_view message);
+  void Reply(const ResponseRoute& route, const jsonrpc::Json& message);
+  void ReplyError(const ResponseRoute& route, const jsonrpc::Json& id, int code,
+                  std::string_view message);
   std::string ProtocolVersion();
 
   const McpServerOptions options_;

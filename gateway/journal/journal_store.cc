@@ -135,6 +135,9 @@ END;
 
 // Maps a failed SQLite call to a status. BUSY/LOCKED mean another connection
 // holds the write lock past the busy timeout: retryable, hence UNAVAILABLE.
+// READONLY (a read-only file, file system or mode=ro URI) and CANTOPEN (a
+// file or folder we may not open or create files in) need the user to act,
+// hence FAILED_PRECONDITION, with a message that says what to do.
 absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
   const char* detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   switch (rc & 0xff) {
@@ -144,6 +147,18 @@ absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
           absl::StrCat("journal database is locked by another process; try "
                        "again (",
                        what, ": ", detail, ")"));
+    case SQLITE_READONLY:
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the journal database is read-only, so nothing was saved or "
+          "changed (reading still works); make the journal file and its "
+          "folder writable, then restart stopframe (",
+          what, ": ", detail, ")"));
+    case SQLITE_CANTOPEN:
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cannot open the journal database file; check that it exists and "
+          "that it and its folder are readable (and writable, to save "
+          "changes) (",
+          what, ": ", detail, ")"));
     default:
       return absl::InternalError(
           absl::StrCat("journal database error while ", what, ": ", detail));
@@ -998,7 +1013,8 @@ absl::StatusOr<std::vector<NamedCount>> QueryNamedCounts(
 
 }  // namespace
 
-JournalStore::JournalStore(sqlite3* db) : db_(db) {}
+JournalStore::JournalStore(sqlite3* db, bool read_only, std::string file_path)
+    : read_only_(read_only), file_path_(std::move(file_path)), db_(db) {}
 
 JournalStore::~JournalStore() {
   absl::MutexLock l(&mu_);
@@ -1011,19 +1027,27 @@ absl::StatusOr<std::unique_ptr<JournalStore>> JournalStore::Open(
     return absl::InvalidArgumentError(
         "journal path is empty; give the database file a path");
   }
-  JOURNAL_RETURN_IF_ERROR(CreateParentDirectories(path));
-  JOURNAL_RETURN_IF_ERROR(CreatePrivateFile(path));
+  // A URI names an existing journal and may carry options (mode=ro).
+  const bool is_uri = absl::StartsWith(path, "file:");
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+  if (is_uri) {
+    flags |= SQLITE_OPEN_URI;
+  } else {
+    JOURNAL_RETURN_IF_ERROR(CreateParentDirectories(path));
+    JOURNAL_RETURN_IF_ERROR(CreatePrivateFile(path));
+    flags |= SQLITE_OPEN_CREATE;
+  }
 
   sqlite3* raw = nullptr;
   // No SQLite mutex: all use of the connection is serialized by mu_.
-  const int rc = sqlite3_open_v2(
-      path.c_str(), &raw,
-      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-      nullptr);
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   std::unique_ptr<sqlite3, DbCloser> db(raw);
   if (rc != SQLITE_OK) {
     return SqliteError(db.get(), rc, absl::StrCat("opening ", path));
   }
+  // mode=ro, or a file we may read but not write (SQLite then falls back to
+  // reading): serve reads, and refuse every write with SQLITE_READONLY.
+  const bool read_only = sqlite3_db_readonly(db.get(), "main") == 1;
   sqlite3_extended_result_codes(db.get(), 1);
   // Set before anything that may need a lock, including the pragmas below.
   if (const int brc = sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
@@ -1031,7 +1055,7 @@ absl::StatusOr<std::unique_ptr<JournalStore>> JournalStore::Open(
     return SqliteError(db.get(), brc, "setting the busy timeout");
   }
 
-  {
+  if (!read_only) {  // a read-only connection cannot change the mode
     JOURNAL_ASSIGN_OR_RETURN(
         Statement wal, Statement::Prepare(db.get(), "PRAGMA journal_mode=WAL"));
     JOURNAL_ASSIGN_OR_RETURN(const bool row, wal.Step());
@@ -1049,9 +1073,26 @@ absl::StatusOr<std::unique_ptr<JournalStore>> JournalStore::Open(
   // Year stats scan indexes: keep them in memory rather than re-reading.
   JOURNAL_RETURN_IF_ERROR(ExecConstant(db.get(), "PRAGMA cache_size=-32768"));
   JOURNAL_RETURN_IF_ERROR(ExecConstant(db.get(), "PRAGMA mmap_size=268435456"));
-  JOURNAL_RETURN_IF_ERROR(Migrate(db.get()));
+  if (read_only) {
+    // Nothing can be migrated; serve only a journal that needs nothing.
+    JOURNAL_ASSIGN_OR_RETURN(const int64_t version, UserVersion(db.get()));
+    const int64_t latest = std::size(kMigrations);
+    if (version != latest) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the journal database ", path,
+          " is read-only and has schema version ", version,
+          " where this build needs ", latest,
+          "; make it writable so that it can be ",
+          version == 0 ? "created" : "upgraded", ", then restart stopframe"));
+    }
+  } else {
+    JOURNAL_RETURN_IF_ERROR(Migrate(db.get()));
+  }
   // Private constructor, so no std::make_unique; ownership passes at once.
-  return std::unique_ptr<JournalStore>(new JournalStore(db.release()));
+  const char* file = sqlite3_db_filename(db.get(), "main");
+  std::string file_path = file != nullptr ? file : "";
+  return std::unique_ptr<JournalStore>(
+      new JournalStore(db.release(), read_only, std::move(file_path)));
 }
 
 namespace {

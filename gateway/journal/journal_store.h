@@ -144,11 +144,21 @@ class JournalStore {
  public:
   // Opens or creates the database at `path` (parent directory created 0700,
   // file created 0600). WAL mode, foreign keys on, busy timeout 5 s.
+  // `path` may also be an SQLite URI ("file:/path/journal.db?mode=ro") naming
+  // an existing journal; nothing is created for it. A journal that can only
+  // be read (mode=ro, or a file without write permission) is served
+  // read-only if its schema is current: reads work, and every write fails
+  // with FAILED_PRECONDITION saying that the journal is read-only.
   static absl::StatusOr<std::unique_ptr<JournalStore>> Open(
       const std::string& path);
   ~JournalStore();
   JournalStore(const JournalStore&) = delete;
   JournalStore& operator=(const JournalStore&) = delete;
+
+  // Whether writes are refused (see Open).
+  bool read_only() const { return read_only_; }
+  // The database file's absolute path, also when opened by URI.
+  const std::string& file_path() const { return file_path_; }
 
   // INVALID_ARGUMENT for an empty title, an entry_date that is not a real
   // YYYY-MM-DD date, or fields longer than the documented limits.
@@ -192,8 +202,10 @@ class JournalStore {
   absl::StatusOr<std::vector<VideoRecord>> ListVideos();  // newest first
 
  private:
-  explicit JournalStore(sqlite3* db);
+  JournalStore(sqlite3* db, bool read_only, std::string file_path);
 
+  const bool read_only_;
+  const std::string file_path_;
   absl::Mutex mu_;
   sqlite3* db_ ABSL_GUARDED_BY(mu_);
 };

@@ -21,6 +21,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
@@ -96,6 +97,7 @@ enum class Expect {
   kToolError,  // a tools/call result with isError and `text` in its message
   kResult,     // a successful result (isError false for tools/call)
   kNoReply,    // nothing at all before the fence's reply
+  kArray,      // one batch response (a JSON array), judged by `check`
 };
 
 struct Row {
@@ -145,6 +147,17 @@ Row Ok(std::string name, std::vector<std::string> lines, Json id,
   return row;
 }
 
+// A batch (one line) whose one reply is an array, judged by `check`.
+Row BatchReply(std::string name, const std::vector<std::string>& elements,
+               std::function<void(const Json& array)> check) {
+  Row row;
+  row.name = std::move(name);
+  row.lines = {absl::StrCat("[", absl::StrJoin(elements, ","), "]")};
+  row.expect = Expect::kArray;
+  row.check = std::move(check);
+  return row;
+}
+
 Row NoReply(std::string name, std::vector<std::string> lines) {
   Row row;
   row.name = std::move(name);
@@ -172,15 +185,18 @@ void RunRow(McpTestClient& client, const Row& row, const Json& fence) {
   }
   client.SendRaw(Req(fence, "ping"));
 
-  const bool wants_id_reply =
-      row.expect != Expect::kNoReply && !row.id.is_null();
+  const bool wants_id_reply = row.expect != Expect::kNoReply &&
+                              row.expect != Expect::kArray && !row.id.is_null();
+  const bool wants_array = row.expect == Expect::kArray;
   const bool done = client.WaitForMessages(
       [&](const std::vector<Json>& messages) {
         bool fenced = false;
-        bool replied = !wants_id_reply;
+        bool replied = !wants_id_reply && !wants_array;
         for (size_t k = base; k < messages.size(); ++k) {
           fenced = fenced || IsResponseTo(messages[k], fence);
-          replied = replied || IsResponseTo(messages[k], row.id);
+          replied =
+              replied || (wants_array ? messages[k].is_array()
+                                      : IsResponseTo(messages[k], row.id));
         }
         return fenced && replied;
       },
@@ -210,6 +226,11 @@ void RunRow(McpTestClient& client, const Row& row, const Json& fence) {
   ASSERT_EQ(caused.size(), 1u)
       << "expected exactly one reply; since the row:" << Dump(all, base);
   const Json& reply = caused[0];
+  if (row.expect == Expect::kArray) {
+    ASSERT_TRUE(reply.is_array()) << reply.dump();
+    row.check(reply);
+    return;
+  }
   ASSERT_TRUE(IsResponse(reply)) << reply.dump();
   EXPECT_EQ(reply["id"], row.id) << reply.dump();
   if (row.id.is_null()) {
@@ -234,6 +255,7 @@ void RunRow(McpTestClient& client, const Row& row, const Json& fence) {
       }
       break;
     case Expect::kNoReply:
+    case Expect::kArray:
       break;
   }
   if (row.check) row.check(reply);
@@ -385,11 +407,14 @@ TEST_F(HostileInputTest, OneGatewaySurvivesTheWholeTable) {
   add(Error("a JSON number", {"42"}, kInvalidRequest, nullptr));
   add(Error("a JSON string", {R"("ping")"}, kInvalidRequest, nullptr));
   add(Error("JSON null", {"null"}, kInvalidRequest, nullptr));
-  add(Error("empty batch", {"[]"}, kInvalidRequest, nullptr, "batch"));
+  // Batches exist only in protocol 2025-03-26 (see BatchesIn2025_03_26).
+  add(Error("empty batch", {"[]"}, kInvalidRequest, nullptr,
+            "batches are not supported in protocol version 2025-06-18"));
   add(Error("batch of two pings",
             {R"([{"jsonrpc":"2.0","id":"b1","method":"ping"},)"
              R"({"jsonrpc":"2.0","id":"b2","method":"ping"}])"},
-            kInvalidRequest, nullptr, "batch"));
+            kInvalidRequest, nullptr,
+            "batches are not supported in protocol version 2025-06-18"));
   add(Error("id null", {R"({"jsonrpc":"2.0","id":null,"method":"ping"})"},
             kInvalidRequest, nullptr, "id"));
   add(Error("id an object",
@@ -816,6 +841,9 @@ TEST_F(HostileInputTest, BeforeInitializeOnlyPingAndInitializeAreServed) {
                        "early-unknown", "not initialized"));
   rows.push_back(
       Error("invalid JSON before initialize", {"{"}, kParseError, nullptr));
+  rows.push_back(Error("batch before initialize",
+                       {absl::StrCat("[", Req("early-b1", "ping"), "]")},
+                       kInvalidRequest, nullptr, "batches are not supported"));
   rows.push_back(NoReply("cancelled before initialize",
                          {CancelNote({{"requestId", "early-call"}})}));
   rows.push_back(
@@ -850,6 +878,180 @@ TEST_F(HostileInputTest, BeforeInitializeOnlyPingAndInitializeAreServed) {
                     "late-call"));
   RunRows(*gateway, rows, "fresh-");
   EXPECT_TRUE(ProcessAlive(gateway->process().pid()));
+}
+
+// JSON-RPC batches, which only protocol 2025-03-26 has: one array answers
+// the requests of a batch; notifications in it act and are not answered.
+TEST_F(HostileInputTest, BatchesIn2025_03_26AreAnsweredWithOneArray) {
+  std::unique_ptr<McpTestClient> gateway = StartGateway("batch");
+  ASSERT_NE(gateway, nullptr);
+  McpTestClient& client = *gateway;
+  ASSERT_EQ(client.Initialize("2025-03-26")["protocolVersion"], "2025-03-26");
+
+  auto expect_result = [](const Json& reply, const Json& id) {
+    EXPECT_EQ(reply["jsonrpc"], "2.0") << reply.dump();
+    EXPECT_EQ(reply["id"], id) << reply.dump();
+    EXPECT_TRUE(reply.contains("result")) << reply.dump();
+    if (reply.contains("result") && reply["result"].contains("isError")) {
+      EXPECT_EQ(reply["result"]["isError"], false) << reply.dump();
+    }
+  };
+  auto expect_error = [](const Json& reply, const Json& id, int code,
+                         const std::string& text = "") {
+    EXPECT_EQ(reply["id"], id) << reply.dump();
+    ASSERT_TRUE(reply.contains("error")) << reply.dump();
+    EXPECT_EQ(reply["error"]["code"], code) << reply.dump();
+    EXPECT_THAT(reply["error"].value("message", ""), HasSubstr(text));
+  };
+
+  std::vector<Row> rows;
+  rows.push_back(BatchReply("batch of two pings",
+                            {Req("b1", "ping"), Req("b2", "ping")},
+                            [&](const Json& array) {
+                              ASSERT_EQ(array.size(), 2u) << array.dump();
+                              expect_result(array[0], "b1");
+                              EXPECT_EQ(array[0]["result"], Json::object());
+                              expect_result(array[1], "b2");
+                            }));
+  rows.push_back(
+      BatchReply("requests mixed with notifications",
+                 {Note("notifications/initialized"),
+                  Call("bm-call", "list_tags", Json::object()),
+                  Note("notifications/bogus"), Req("bm-ping", "ping"),
+                  CancelNote({{"requestId", "never-sent"}})},
+                 [&](const Json& array) {
+                   ASSERT_EQ(array.size(), 2u) << array.dump();
+                   expect_result(array[0], "bm-call");
+                   expect_result(array[1], "bm-ping");
+                 }));
+  rows.push_back(
+      BatchReply("invalid elements get their own errors",
+                 {Req("bi-1", "ping"), "42",
+                  R"({"jsonrpc":"1.0","id":"bi-2","method":"ping"})",
+                  R"({"jsonrpc":"2.0","method":42})", Req("bi-3", "ping")},
+                 [&](const Json& array) {
+                   ASSERT_EQ(array.size(), 5u) << array.dump();
+                   expect_result(array[0], "bi-1");
+                   expect_error(array[1], nullptr, kInvalidRequest);
+                   expect_error(array[2], "bi-2", kInvalidRequest, "jsonrpc");
+                   expect_error(array[3], nullptr, kInvalidRequest, "method");
+                   expect_result(array[4], "bi-3");
+                 }));
+  rows.push_back(BatchReply("[1,2,3]", {"1", "2", "3"}, [&](const Json& a) {
+    ASSERT_EQ(a.size(), 3u) << a.dump();
+    for (const Json& reply : a) expect_error(reply, nullptr, kInvalidRequest);
+  }));
+  rows.push_back(BatchReply(
+      "a nested batch is an invalid element",
+      {absl::StrCat("[", Req("bn-inner", "ping"), "]"), Req("bn-ping", "ping")},
+      [&](const Json& array) {
+        ASSERT_EQ(array.size(), 2u) << array.dump();
+        expect_error(array[0], nullptr, kInvalidRequest);
+        expect_result(array[1], "bn-ping");
+      }));
+  rows.push_back(
+      Error("empty batch", {"[]"}, kInvalidRequest, nullptr, "empty batch"));
+  rows.push_back(BatchReply(
+      "batch containing initialize",
+      {Req("bi-init", "initialize", {{"protocolVersion", "2025-03-26"}}),
+       Req("bi-after", "ping")},
+      [&](const Json& array) {
+        ASSERT_EQ(array.size(), 2u) << array.dump();
+        expect_error(array[0], "bi-init", kInvalidRequest, "batch");
+        expect_result(array[1], "bi-after");
+      }));
+  rows.push_back(
+      NoReply("batch of notifications only",
+              {absl::StrCat("[", Note("notifications/initialized"), ",",
+                            CancelNote({{"requestId", "nope"}}), "]")}));
+  rows.push_back(BatchReply(
+      "tools in a batch run and are answered together",
+      {Call("bt-create", "create_entry",
+            {{"title", "Batched"}, {"content", "one two"}}),
+       Call("bt-unknown", "no_such_tool", Json::object()),
+       Req("bt-method", "tools/destroy")},
+      [&](const Json& array) {
+        ASSERT_EQ(array.size(), 3u) << array.dump();
+        expect_result(array[0], "bt-create");
+        expect_error(array[1], "bt-unknown", kInvalidParams, "Unknown tool");
+        expect_error(array[2], "bt-method", kMethodNotFound);
+      }));
+  rows.push_back(BatchReply("the same id twice",
+                            {Req("bd", "ping"), Req("bd", "ping")},
+                            [&](const Json& array) {
+                              ASSERT_EQ(array.size(), 2u) << array.dump();
+                              expect_result(array[0], "bd");
+                              expect_result(array[1], "bd");
+                            }));
+  RunRows(client, rows, "batch-");
+  ASSERT_FALSE(HasFailure()) << "a row failed";
+
+  // A request cancelled by a later element of its own batch: no entry, and
+  // as it was the only request, nothing at all.
+  const size_t base = client.Messages().size();
+  client.SendRaw(absl::StrCat(
+      "[",
+      Call("bc-render", "create_wrapped_video",
+           {{"year", 2025}, {"quality", "high"}, {"secondsPerSlide", 5}}),
+      ",", CancelNote({{"requestId", "bc-render"}, {"reason", "test"}}), "]"));
+  ASSERT_TRUE(client.WaitForStderr(
+      "request \"bc-render\" was cancelled: no response sent", kTimeout))
+      << client.Stderr();
+  client.SendRaw(Req("bc-fence", "ping"));
+  ASSERT_TRUE(client.WaitForResponse("bc-fence", kTimeout).has_value());
+  const std::vector<Json> after = client.Messages();
+  for (size_t k = base; k < after.size(); ++k) {
+    const Json& m = after[k];
+    if (IsNotification(m)) continue;  // logs of the cancel
+    EXPECT_TRUE(IsResponseTo(m, "bc-fence")) << m.dump();
+  }
+
+  // Batched create_entry really wrote, once.
+  client.SendRaw(Call("bt-list", "list_entries", Json::object()));
+  auto list = client.WaitForResponse("bt-list", kTimeout);
+  ASSERT_TRUE(list.has_value());
+  EXPECT_EQ((*list)["result"]["structuredContent"]["entries"].size(), 1u)
+      << list->dump();
+  EXPECT_TRUE(ProcessAlive(client.process().pid()));
+}
+
+// The other versions have no batches: one -32600 with id null naming the
+// version, and nothing in the batch is served.
+TEST_F(HostileInputTest, BatchesRefusedInVersionsWithoutThem) {
+  for (const std::string version : {"2024-11-05", "2025-06-18", "2025-11-25"}) {
+    SCOPED_TRACE(version);
+    std::unique_ptr<McpTestClient> gateway = StartGateway("v" + version);
+    ASSERT_NE(gateway, nullptr);
+    ASSERT_EQ(gateway->Initialize(version)["protocolVersion"], version);
+    const std::string refused =
+        "batches are not supported in protocol version " + version;
+    std::vector<Row> rows;
+    rows.push_back(Error(
+        "batch of two pings",
+        {absl::StrCat("[", Req("vb1", "ping"), ",", Req("vb2", "ping"), "]")},
+        kInvalidRequest, nullptr, refused));
+    rows.push_back(
+        Error("empty batch", {"[]"}, kInvalidRequest, nullptr, refused));
+    rows.push_back(Error(
+        "batch of a write",
+        {absl::StrCat("[",
+                      Call("vb-create", "create_entry",
+                           {{"title", "must not exist"}, {"content", "x"}}),
+                      "]")},
+        kInvalidRequest, nullptr, refused));
+    rows.push_back(
+        Error("batch of notifications only",
+              {absl::StrCat("[", Note("notifications/initialized"), "]")},
+              kInvalidRequest, nullptr, refused));
+    RunRows(*gateway, rows, absl::StrCat("v", version, "-"));
+    gateway->SendRaw(Call("v-list", "list_entries", Json::object()));
+    auto list = gateway->WaitForResponse("v-list", kTimeout);
+    ASSERT_TRUE(list.has_value());
+    EXPECT_EQ((*list)["result"]["structuredContent"]["entries"].size(), 0u)
+        << list->dump();
+    EXPECT_FALSE(gateway->HasResponse("vb1"));
+    EXPECT_FALSE(gateway->HasResponse("vb-create"));
+  }
 }
 
 }  // namespace

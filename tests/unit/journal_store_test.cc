@@ -3,9 +3,12 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <set>
@@ -251,6 +254,121 @@ TEST_F(JournalStoreTest, ReopenKeepsDataAndRejectsNewerSchema) {
       JournalStore::Open(path_);
   EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(store.status().message(), HasSubstr("99"));
+}
+
+std::string FileBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in),
+                     std::istreambuf_iterator<char>());
+}
+
+// Every write a read-only journal refuses, with the clear message.
+void ExpectWritesRefused(JournalStore& store, int64_t entry_id,
+                         int64_t tag_id) {
+  auto expect_read_only = [](const absl::Status& status) {
+    EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+    EXPECT_THAT(status.message(), HasSubstr("read-only"));
+    EXPECT_THAT(status.message(), HasSubstr("nothing was saved"));
+  };
+  expect_read_only(store.CreateEntry(MakeEntry("New", "2026-02-01")).status());
+  expect_read_only(store.ImportEntries({MakeEntry("Imported", "2026-02-02")}));
+  EntryUpdate update;
+  update.title = "Changed";
+  expect_read_only(store.UpdateEntry(entry_id, update).status());
+  expect_read_only(store.DeleteEntry(entry_id));
+  NewTag tag;
+  tag.name = "fresh";
+  expect_read_only(store.CreateTag(tag).status());
+  expect_read_only(store.DeleteTag(tag_id));
+  expect_read_only(store.RemoveTagFromEntry(entry_id, tag_id).status());
+  VideoRecord video;
+  video.id = std::string(32, 'a');
+  video.year = 2026;
+  video.quality = "draft";
+  expect_read_only(store.RecordVideo(video));
+}
+
+TEST_F(JournalStoreTest, ReadOnlyUriServesReadsRefusesWritesChangesNothing) {
+  int64_t entry_id = 0;
+  int64_t tag_id = 0;
+  {
+    std::unique_ptr<JournalStore> store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    entry_id = Create(*store, MakeEntry("Kept", "2026-01-01", "a b", {"t"})).id;
+    absl::StatusOr<std::vector<Tag>> tags = store->ListTags();
+    ASSERT_TRUE(tags.ok() && tags->size() == 1u);
+    tag_id = (*tags)[0].id;
+  }
+  const std::string before = FileBytes(path_);
+  ASSERT_FALSE(before.empty());
+  {
+    absl::StatusOr<std::unique_ptr<JournalStore>> store =
+        JournalStore::Open("file:" + path_ + "?mode=ro");
+    ASSERT_TRUE(store.ok()) << store.status();
+    EXPECT_TRUE((*store)->read_only());
+    EXPECT_EQ((*store)->file_path(),
+              std::filesystem::absolute(path_).lexically_normal().string());
+    absl::StatusOr<Entry> entry = (*store)->GetEntry(entry_id);
+    ASSERT_TRUE(entry.ok()) << entry.status();
+    EXPECT_EQ(entry->title, "Kept");
+    EXPECT_THAT(List(**store, {}), SizeIs(1));
+    EXPECT_TRUE((*store)->ComputeYearStats(2026).ok());
+    ExpectWritesRefused(**store, entry_id, tag_id);
+    // Reads still work after the refusals.
+    EXPECT_THAT(List(**store, {}), SizeIs(1));
+  }
+  EXPECT_EQ(FileBytes(path_), before);
+  EXPECT_EQ(QueryText(path_, "PRAGMA integrity_check"), "ok");
+  // Opened normally again, it is writable and holds exactly the old data.
+  std::unique_ptr<JournalStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_FALSE(store->read_only());
+  EXPECT_THAT(List(*store, {}), SizeIs(1));
+}
+
+TEST_F(JournalStoreTest, UnwritableJournalFileIsServedReadOnly) {
+  if (geteuid() == 0) {
+    GTEST_SKIP() << "root writes files whatever their mode; the mode=ro "
+                    "test covers the read-only connection";
+  }
+  int64_t entry_id = 0;
+  {
+    std::unique_ptr<JournalStore> store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    entry_id = Create(*store, MakeEntry("Kept", "2026-01-01", "a", {"t"})).id;
+  }
+  const std::string before = FileBytes(path_);
+  ASSERT_EQ(chmod(path_.c_str(), 0400), 0);
+  {
+    absl::StatusOr<std::unique_ptr<JournalStore>> store =
+        JournalStore::Open(path_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    EXPECT_TRUE((*store)->read_only());
+    EXPECT_THAT(List(**store, {}), SizeIs(1));
+    ExpectWritesRefused(**store, entry_id, /*tag_id=*/1);
+  }
+  EXPECT_EQ(FileBytes(path_), before);
+  ASSERT_EQ(chmod(path_.c_str(), 0600), 0);
+}
+
+TEST_F(JournalStoreTest, ReadOnlyJournalThatNeedsMigratingIsRefusedClearly) {
+  ASSERT_TRUE(std::filesystem::create_directories(dir_ + "/journal"));
+  { std::ofstream empty(path_); }  // schema version 0: would need creating
+  absl::StatusOr<std::unique_ptr<JournalStore>> store =
+      JournalStore::Open("file:" + path_ + "?mode=ro");
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(store.status().message(), HasSubstr("read-only"));
+  EXPECT_THAT(store.status().message(), HasSubstr("schema version 0"));
+  EXPECT_EQ(FileBytes(path_), "");
+}
+
+TEST_F(JournalStoreTest, UriToMissingJournalIsClearErrorAndCreatesNothing) {
+  absl::StatusOr<std::unique_ptr<JournalStore>> store =
+      JournalStore::Open("file:" + dir_ + "/missing.db?mode=ro");
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(store.status().message(),
+              HasSubstr("cannot open the journal database file"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/missing.db"));
 }
 
 TEST_F(JournalStoreTest, ValidationErrorsNameTheField) {

@@ -126,12 +126,51 @@ TEST(JsonRpcParseTest, NulByteIsParseError) {
   }
 }
 
-TEST(JsonRpcParseTest, BatchArrayIsInvalidRequest) {
-  Message m = ParseMessage(R"([{"jsonrpc":"2.0","id":1,"method":"ping"}])");
+TEST(JsonRpcParseTest, ArrayIsABatchOfItsElements) {
+  Message m = ParseMessage(R"([{"jsonrpc":"2.0","id":1,"method":"ping"},7])");
+  EXPECT_EQ(m.kind, Kind::kBatch);
+  EXPECT_FALSE(m.id.has_value());
+  ASSERT_TRUE(m.params.is_array());
+  ASSERT_EQ(m.params.size(), 2u);
+
+  Message first = ClassifyMessage(m.params[0]);
+  EXPECT_EQ(first.kind, Kind::kRequest);
+  EXPECT_EQ(first.method, "ping");
+  ASSERT_TRUE(first.id.has_value());
+  EXPECT_EQ(first.id->json(), 1);
+  Message second = ClassifyMessage(m.params[1]);
+  EXPECT_EQ(second.kind, Kind::kInvalid);
+  EXPECT_EQ(second.error_code, kInvalidRequest);
+  EXPECT_FALSE(second.id.has_value());
+}
+
+TEST(JsonRpcParseTest, EmptyArrayIsAnEmptyBatch) {
+  Message m = ParseMessage("[]");
+  EXPECT_EQ(m.kind, Kind::kBatch);
+  EXPECT_TRUE(m.params.is_array());
+  EXPECT_TRUE(m.params.empty());
+}
+
+TEST(JsonRpcParseTest, BatchesDoNotNest) {
+  Message m = ClassifyMessage(Json::array({Json::object()}));
   EXPECT_EQ(m.kind, Kind::kInvalid);
   EXPECT_EQ(m.error_code, kInvalidRequest);
-  EXPECT_THAT(m.error_message, HasSubstr("batch"));
-  EXPECT_FALSE(m.id.has_value());
+}
+
+TEST(JsonRpcParseTest, ClassifyKeepsTheIdOfAnInvalidElement) {
+  Message m = ClassifyMessage(Json{{"jsonrpc", "1.0"}, {"id", "x"}});
+  EXPECT_EQ(m.kind, Kind::kInvalid);
+  EXPECT_EQ(m.error_code, kInvalidRequest);
+  ASSERT_TRUE(m.id.has_value());
+  EXPECT_EQ(m.id->json(), "x");
+}
+
+TEST(JsonRpcParseTest, DeeplyNestedBatchRefusedBeforeParsing) {
+  const std::string line = std::string(kMaxNestingDepth + 1, '[') +
+                           std::string(kMaxNestingDepth + 1, ']');
+  Message m = ParseMessage(line);
+  EXPECT_EQ(m.kind, Kind::kInvalid);
+  EXPECT_EQ(m.error_code, kInvalidRequest);
 }
 
 TEST(JsonRpcParseTest, NonObjectIsInvalidRequest) {

@@ -881,5 +881,289 @@ TEST_F(McpServerTest, CallClientToleratesMalformedErrorAnswer) {
               HasSubstr("the client refused elicitation/create"));
 }
 
+// JSON-RPC batches: served in 2025-03-26 only, answered with one array.
+
+constexpr char kBatchingVersion[] = "2025-03-26";
+
+std::string Batch(std::vector<Json> elements) {
+  return Json(std::move(elements)).dump();
+}
+
+std::vector<Json> Arrays(const CapturingSink& sink) {
+  std::vector<Json> out;
+  for (const Json& m : sink.Messages()) {
+    if (m.is_array()) out.push_back(m);
+  }
+  return out;
+}
+
+// Waits for the first batch response; null (and a failure) on timeout.
+Json WaitForArray(CapturingSink& sink) {
+  Json found;
+  sink.WaitFor(
+      [&](const std::vector<Json>& messages) {
+        for (const Json& m : messages) {
+          if (m.is_array()) {
+            found = m;
+            return true;
+          }
+        }
+        return false;
+      },
+      "a batch response");
+  return found;
+}
+
+TEST_F(McpServerTest, BatchOfPingsAnsweredWithOneArray) {
+  Initialize(kBatchingVersion);
+  server_->HandleLine(Batch({Request(1, "ping"), Request("two", "ping")}));
+  Json array = WaitForArray(sink_);
+  ASSERT_EQ(array.size(), 2u) << array.dump();
+  EXPECT_EQ(array[0]["jsonrpc"], "2.0");
+  EXPECT_EQ(array[0]["id"], 1);
+  EXPECT_EQ(array[0]["result"], Json::object());
+  EXPECT_EQ(array[1]["id"], "two");
+  EXPECT_EQ(array[1]["result"], Json::object());
+  // Not also answered one by one.
+  EXPECT_TRUE(sink_.ResponsesTo(1).empty());
+  EXPECT_TRUE(sink_.ResponsesTo("two").empty());
+  EXPECT_EQ(Arrays(sink_).size(), 1u);
+}
+
+TEST_F(McpServerTest, BatchRequestsRunConcurrentlyAndCancelledOnesGetNoEntry) {
+  Initialize(kBatchingVersion);
+  server_->HandleLine(
+      Batch({Request(1, "tools/call", CallParams("block")),
+             Request(2, "tools/call", CallParams("echo", {{"text", "hi"}})),
+             Request(3, "ping")}));
+  ASSERT_TRUE(block_->WaitUntilWaiting(1));
+  // The array waits for the blocked call, not for the others.
+  EXPECT_TRUE(Arrays(sink_).empty());
+  Send(CancelOf(1));
+  Json array = WaitForArray(sink_);
+  ASSERT_EQ(array.size(), 2u) << array.dump();
+  EXPECT_EQ(array[0]["id"], 2);
+  EXPECT_EQ(array[0]["result"]["content"][0]["text"], "hi");
+  EXPECT_EQ(array[1]["id"], 3);
+  ASSERT_TRUE(WaitUntilIdle());
+  EXPECT_TRUE(sink_.ResponsesTo(1).empty());
+  EXPECT_EQ(Arrays(sink_).size(), 1u);
+}
+
+TEST_F(McpServerTest, BatchWithNotificationsAndInvalidElements) {
+  Initialize(kBatchingVersion);
+  server_->HandleLine(Batch({
+      Request(1, "ping"),
+      NotificationMessage("notifications/initialized", Json::object()),
+      Json(42),
+      Json{{"jsonrpc", "2.0"}, {"id", "x"}},              // no method
+      Json::array({Request(9, "ping")}),                  // batches do not nest
+      NotificationMessage("tools/list", Json::object()),  // never answered
+      Request(2, "tools/list"),
+  }));
+  Json array = WaitForArray(sink_);
+  ASSERT_EQ(array.size(), 5u) << array.dump();
+  EXPECT_EQ(array[0]["id"], 1);
+  EXPECT_TRUE(array[0].contains("result"));
+  ExpectError(array[1], jsonrpc::kInvalidRequest);
+  EXPECT_TRUE(array[1]["id"].is_null());
+  ExpectError(array[2], jsonrpc::kInvalidRequest);
+  EXPECT_EQ(array[2]["id"], "x");
+  ExpectError(array[3], jsonrpc::kInvalidRequest);
+  EXPECT_TRUE(array[3]["id"].is_null());
+  EXPECT_EQ(array[4]["id"], 2);
+  EXPECT_TRUE(array[4]["result"]["tools"].is_array());
+  // An unknown method is refused in its place.
+  server_->HandleLine(Batch({Request(3, "no/such/method")}));
+  ASSERT_TRUE(sink_.WaitFor(
+      [](const std::vector<Json>& m) {
+        int n = 0;
+        for (const Json& x : m) n += x.is_array() ? 1 : 0;
+        return n == 2;
+      },
+      "the second batch response"));
+  Json second = Arrays(sink_)[1];
+  ASSERT_EQ(second.size(), 1u);
+  ExpectError(second[0], jsonrpc::kMethodNotFound);
+  EXPECT_EQ(second[0]["id"], 3);
+}
+
+TEST_F(McpServerTest, BatchOfOnlyNotificationsSendsNothing) {
+  Initialize(kBatchingVersion);
+  const size_t before = sink_.size();
+  server_->HandleLine(
+      Batch({NotificationMessage("notifications/initialized", Json::object()),
+             CancelOf(999)}));
+  EXPECT_EQ(sink_.size(), before);
+  Json ping = Call("fence", "ping");
+  EXPECT_TRUE(ping.contains("result"));
+  EXPECT_EQ(sink_.size(), before + 1);
+}
+
+TEST_F(McpServerTest, EmptyBatchIsOneInvalidRequestWithNullId) {
+  Initialize(kBatchingVersion);
+  const size_t before = sink_.size();
+  server_->HandleLine("[]");
+  ASSERT_EQ(sink_.size(), before + 1);  // answered by the reader, at once
+  Json error = sink_.Messages().back();
+  ASSERT_TRUE(error.is_object()) << error.dump();
+  ExpectError(error, jsonrpc::kInvalidRequest);
+  EXPECT_TRUE(error["id"].is_null());
+  EXPECT_THAT(error["error"]["message"].get<std::string>(),
+              HasSubstr("empty batch"));
+}
+
+TEST_F(McpServerTest, InitializeInABatchIsRefused) {
+  Initialize(kBatchingVersion);
+  server_->HandleLine(Batch(
+      {Request("again", "initialize", {{"protocolVersion", kBatchingVersion}}),
+       Request(2, "ping")}));
+  Json array = WaitForArray(sink_);
+  ASSERT_EQ(array.size(), 2u) << array.dump();
+  ExpectError(array[0], jsonrpc::kInvalidRequest);
+  EXPECT_EQ(array[0]["id"], "again");
+  EXPECT_THAT(array[0]["error"]["message"].get<std::string>(),
+              HasSubstr("batch"));
+  EXPECT_EQ(array[1]["id"], 2);
+}
+
+TEST_F(McpServerTest, CancelInsideTheBatchDropsItsRequest) {
+  Initialize(kBatchingVersion);
+  const size_t before = sink_.size();
+  // The only request is cancelled by the next element: nothing at all.
+  server_->HandleLine(
+      Batch({Request(1, "tools/call", CallParams("block")), CancelOf(1)}));
+  ASSERT_TRUE(WaitUntilIdle());
+  EXPECT_EQ(sink_.size(), before);
+  // With another request, the array holds only that one.
+  server_->HandleLine(Batch({Request(2, "tools/call", CallParams("block")),
+                             Request(3, "ping"), CancelOf(2)}));
+  Json array = WaitForArray(sink_);
+  ASSERT_EQ(array.size(), 1u) << array.dump();
+  EXPECT_EQ(array[0]["id"], 3);
+  ASSERT_TRUE(WaitUntilIdle());
+  EXPECT_TRUE(sink_.ResponsesTo(1).empty());
+  EXPECT_TRUE(sink_.ResponsesTo(2).empty());
+  EXPECT_EQ(Arrays(sink_).size(), 1u);
+}
+
+TEST_F(McpServerTest, DuplicateIdsInABatchFollowTheSingleMessageRules) {
+  Initialize(kBatchingVersion);
+  // Twice the same id for pings: each answered, as if sent alone.
+  server_->HandleLine(Batch({Request(7, "ping"), Request(7, "ping")}));
+  Json pings = WaitForArray(sink_);
+  ASSERT_EQ(pings.size(), 2u) << pings.dump();
+  EXPECT_EQ(pings[0]["id"], 7);
+  EXPECT_EQ(pings[1]["id"], 7);
+
+  // An id in flight (from this batch or before) is refused for the second.
+  Send(Request(4, "tools/call", CallParams("block")));
+  ASSERT_TRUE(block_->WaitUntilWaiting(1));
+  server_->HandleLine(
+      Batch({Request(5, "tools/call", CallParams("block")),
+             Request(5, "tools/call", CallParams("echo", {{"text", "d"}})),
+             Request(4, "tools/call", CallParams("echo", {{"text", "d"}}))}));
+  ASSERT_TRUE(block_->WaitUntilWaiting(2));
+  Send(CancelOf(5));
+  ASSERT_TRUE(sink_.WaitFor(
+      [](const std::vector<Json>& m) {
+        int n = 0;
+        for (const Json& x : m) n += x.is_array() ? 1 : 0;
+        return n == 2;
+      },
+      "the second batch response"));
+  Json array = Arrays(sink_)[1];
+  ASSERT_EQ(array.size(), 2u) << array.dump();
+  ExpectError(array[0], jsonrpc::kInvalidRequest);
+  EXPECT_EQ(array[0]["id"], 5);
+  EXPECT_THAT(array[0]["error"]["message"].get<std::string>(),
+              HasSubstr("in flight"));
+  ExpectError(array[1], jsonrpc::kInvalidRequest);
+  EXPECT_EQ(array[1]["id"], 4);
+  // The request from before the batch is untouched and answered alone.
+  EXPECT_FALSE(IsCancelled(4));
+  Send(CancelOf(4));
+  ASSERT_TRUE(WaitUntilIdle());
+  EXPECT_TRUE(sink_.ResponsesTo(4).empty());
+  EXPECT_EQ(Arrays(sink_).size(), 2u);
+}
+
+TEST_F(McpServerTest, ProgressOfABatchRequestGoesOutAtOnce) {
+  Initialize(kBatchingVersion);
+  server_->HandleLine(
+      Batch({Request(1, "tools/call",
+                     WithToken(CallParams("block", {{"steps", 2}}), "bp")),
+             Request(2, "ping")}));
+  ASSERT_TRUE(sink_.WaitFor(
+      [](const std::vector<Json>& messages) {
+        for (const Json& m : messages) {
+          if (IsProgress(m) && m["params"]["progress"] == 2) return true;
+        }
+        return false;
+      },
+      "progress 2 of the batched call"));
+  ASSERT_TRUE(block_->WaitUntilWaiting(1));
+  EXPECT_TRUE(Arrays(sink_).empty());
+  EXPECT_EQ(sink_.ProgressFor("bp").size(), 2u);
+  Send(CancelOf(1));
+  Json array = WaitForArray(sink_);
+  ASSERT_EQ(array.size(), 1u);
+  EXPECT_EQ(array[0]["id"], 2);
+  ASSERT_TRUE(WaitUntilIdle());
+  EXPECT_EQ(sink_.ProgressFor("bp").size(), 2u);  // nothing after the cancel
+}
+
+TEST_F(McpServerTest, ShutdownDuringABatchSendsOnlyWhatWasAnswered) {
+  Initialize(kBatchingVersion);
+  server_->HandleLine(Batch(
+      {Request(1, "tools/call", CallParams("block")), Request(2, "ping")}));
+  ASSERT_TRUE(block_->WaitUntilWaiting(1));
+  server_->Shutdown(kWait);
+  Json array = WaitForArray(sink_);  // from the worker, as it winds down
+  ASSERT_EQ(array.size(), 1u) << array.dump();
+  EXPECT_EQ(array[0]["id"], 2);
+  server_->JoinWorkers();
+  EXPECT_EQ(Arrays(sink_).size(), 1u);
+}
+
+TEST_F(McpServerTest, BatchesRefusedInOtherVersionsAndBeforeInitialize) {
+  const std::string pings = Batch({Request(1, "ping"), Request(2, "ping")});
+  {
+    SCOPED_TRACE("before initialize");
+    CapturingSink sink;
+    McpServer server(McpServerOptions{.worker_threads = 1}, &registry_, &sink);
+    server.HandleLine(pings);
+    ASSERT_EQ(sink.size(), 1u);
+    Json error = sink.Messages()[0];
+    ExpectError(error, jsonrpc::kInvalidRequest);
+    EXPECT_TRUE(error["id"].is_null());
+    EXPECT_THAT(error["error"]["message"].get<std::string>(),
+                HasSubstr("batches are not supported"));
+  }
+  for (const char* version : {"2024-11-05", "2025-06-18", "2025-11-25"}) {
+    SCOPED_TRACE(version);
+    CapturingSink sink;
+    McpServer server(McpServerOptions{.worker_threads = 1}, &registry_, &sink);
+    server.HandleLine(
+        Request(0, "initialize", {{"protocolVersion", version}}).dump());
+    ASSERT_EQ(sink.WaitForResponse(0)["result"]["protocolVersion"], version);
+    for (const std::string& line : {pings, std::string("[]")}) {
+      SCOPED_TRACE(line);
+      const size_t before = sink.size();
+      server.HandleLine(line);
+      ASSERT_EQ(sink.size(), before + 1);
+      Json error = sink.Messages().back();
+      ASSERT_TRUE(error.is_object()) << error.dump();
+      ExpectError(error, jsonrpc::kInvalidRequest);
+      EXPECT_TRUE(error["id"].is_null());
+      const std::string message = error["error"]["message"];
+      EXPECT_THAT(message, HasSubstr("batches are not supported"));
+      EXPECT_THAT(message, HasSubstr(version));
+    }
+    EXPECT_TRUE(sink.ResponsesTo(1).empty());
+    EXPECT_TRUE(sink.ResponsesTo(2).empty());
+  }
+}
+
 }  // namespace
 }  // namespace stopframe::gateway

@@ -202,7 +202,7 @@ std::vector<Json> McpTestClient::ProgressFor(const Json& token) {
   absl::MutexLock lock(&mu_);
   std::vector<Json> out;
   for (const Json& m : messages_) {
-    if (m.value("method", "") == "notifications/progress" &&
+    if (m.is_object() && m.value("method", "") == "notifications/progress" &&
         m["params"]["progressToken"] == token) {
       out.push_back(m["params"]);
     }
