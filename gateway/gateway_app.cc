@@ -60,14 +60,38 @@ int RunGateway(const GatewayOptions& options) {
     Log("cannot open the journal %s: %s", db_path, journal.status().ToString());
     return 1;
   }
+  if ((*journal)->read_only()) {
+    Log("the journal %s is read-only: reads work, every change is refused",
+        db_path);
+  }
   std::string videos_dir = options.videos_dir;
   if (videos_dir.empty()) {
-    videos_dir = db_path.substr(0, db_path.rfind('/') + 1) + "videos";
+    // Beside the journal file; --db may be an SQLite URI, so ask the store.
+    const std::string file = (*journal)->file_path();
+    videos_dir = file.substr(0, file.rfind('/') + 1) + "videos";
   }
   auto videos = VideoStore::Open(videos_dir);
   if (!videos.ok()) {
     Log("cannot open the videos directory: %s", videos.status().ToString());
     return 1;
+  }
+
+  // The embedded child listens on a private 0700 unix socket; TLS is for a
+  // renderer reached over the network.
+  if (options.renderer_target.empty() && options.renderer_tls.any()) {
+    Log("the --renderer_tls_* flags apply only to a remote renderer; pass "
+        "--renderer=HOST:PORT too (the embedded renderer uses a private unix "
+        "socket)");
+    return 1;
+  }
+  auto tls = LoadRendererTls(options.renderer_tls);
+  if (!tls.ok()) {
+    Log("%s", tls.status().message());
+    return 1;
+  }
+  if (*tls) {
+    Log("renderer %s over TLS%s", options.renderer_target,
+        (*tls)->mutual() ? " with a client certificate" : "");
   }
 
   std::unique_ptr<RendererProcess> embedded;
@@ -87,7 +111,7 @@ int RunGateway(const GatewayOptions& options) {
   {
     // Declared in dependency order; the server's workers are joined first.
     auto renderer =
-        std::make_unique<RendererClient>(MakeRendererChannel(target));
+        std::make_unique<RendererClient>(MakeRendererChannel(target, *tls));
     StdoutWriter out(STDOUT_FILENO);
     ToolRegistry tools;
     McpServer server(McpServerOptions{}, &tools, &out);

@@ -5,14 +5,16 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "gateway/renderer_tls.h"
 
 namespace stopframe::gateway {
 
 struct GatewayOptions {
-  std::string db_path;          // empty: $XDG_DATA_HOME/stopframe/journal.db
-  std::string videos_dir;       // empty: <db dir>/videos
-  std::string renderer_target;  // empty: start the embedded renderer
-  std::string renderer_binary;  // empty: next to this binary
+  std::string db_path;            // empty: $XDG_DATA_HOME/stopframe/journal.db
+  std::string videos_dir;         // empty: <db dir>/videos
+  std::string renderer_target;    // empty: start the embedded renderer
+  std::string renderer_binary;    // empty: next to this binary
+  RendererTlsFiles renderer_tls;  // only with renderer_target
   std::string display_name;
   size_t max_line_bytes = 8 * 1024 * 1024;
   absl::Duration shutdown_timeout = absl::Seconds(5);

@@ -14,6 +14,16 @@ ABSL_FLAG(std::string, renderer, "",
 ABSL_FLAG(std::string, renderer_binary, "",
           "stopframe-renderer to embed (default: next to this binary)");
 ABSL_FLAG(std::string, display_name, "", "The name the wrapped video greets");
+ABSL_FLAG(std::string, renderer_tls_ca, "",
+          "PEM CA certificate(s) that signed the --renderer's certificate; "
+          "enables TLS to it. Default: plaintext");
+ABSL_FLAG(std::string, renderer_tls_cert, "",
+          "PEM client certificate for mutual TLS (with --renderer_tls_key)");
+ABSL_FLAG(std::string, renderer_tls_key, "",
+          "PEM private key of --renderer_tls_cert");
+ABSL_FLAG(std::string, renderer_tls_server_name, "",
+          "Name the renderer's certificate must carry, if not the host in "
+          "--renderer");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -25,5 +35,10 @@ int main(int argc, char** argv) {
   options.renderer_target = absl::GetFlag(FLAGS_renderer);
   options.renderer_binary = absl::GetFlag(FLAGS_renderer_binary);
   options.display_name = absl::GetFlag(FLAGS_display_name);
+  options.renderer_tls = {
+      .ca_path = absl::GetFlag(FLAGS_renderer_tls_ca),
+      .cert_path = absl::GetFlag(FLAGS_renderer_tls_cert),
+      .key_path = absl::GetFlag(FLAGS_renderer_tls_key),
+      .server_name = absl::GetFlag(FLAGS_renderer_tls_server_name)};
   return stopframe::gateway::RunGateway(options);
 }

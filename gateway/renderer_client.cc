@@ -18,7 +18,8 @@ absl::Status FromGrpc(const grpc::Status& status) {
 
 }  // namespace
 
-std::shared_ptr<grpc::Channel> MakeRendererChannel(const std::string& target) {
+std::shared_ptr<grpc::Channel> MakeRendererChannel(
+    const std::string& target, const std::optional<RendererTls>& tls) {
   grpc::ChannelArguments args;
   // Renders can be silent for a while; keep the connection provably alive.
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
@@ -29,8 +30,10 @@ std::shared_ptr<grpc::Channel> MakeRendererChannel(const std::string& target) {
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   args.SetServiceConfigJSON(R"({"loadBalancingConfig":[{"round_robin":{}}]})");
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
-                                   args);
+  if (tls && !tls->server_name.empty()) {
+    args.SetSslTargetNameOverride(tls->server_name);
+  }
+  return grpc::CreateCustomChannel(target, MakeRendererCredentials(tls), args);
 }
 
 RendererClient::RendererClient(std::shared_ptr<grpc::Channel> channel)

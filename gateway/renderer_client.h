@@ -3,11 +3,13 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "gateway/cancel_signal.h"
+#include "gateway/renderer_tls.h"
 #include "grpcpp/channel.h"
 #include "stopframe/renderer/v1/renderer.grpc.pb.h"
 
@@ -15,8 +17,11 @@ namespace stopframe::gateway {
 
 // Creates a channel to any gRPC target ("unix:/path", "host:port",
 // "dns:///renderer:50051") with keepalive for long silent renders, quick
-// reconnects, and round_robin across resolved replicas.
-std::shared_ptr<grpc::Channel> MakeRendererChannel(const std::string& target);
+// reconnects, and round_robin across resolved replicas. Plaintext unless
+// `tls` is given.
+std::shared_ptr<grpc::Channel> MakeRendererChannel(
+    const std::string& target,
+    const std::optional<RendererTls>& tls = std::nullopt);
 
 // The gateway's side of the renderer contract.
 // Owned by the gateway app. Thread-safe: any number of concurrent renders.

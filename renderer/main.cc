@@ -1,6 +1,7 @@
 // stopframe-renderer: wiring only. Flags -> RendererServer; SIGTERM/SIGINT ->
 // graceful shutdown.
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -14,6 +15,7 @@ extern "C" {
 #include "absl/flags/parse.h"
 #include "absl/time/time.h"
 #include "renderer/renderer_server.h"
+#include "renderer/server_tls.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to listen on: HOST:PORT (PORT 0 picks one) or unix:/path");
@@ -28,9 +30,17 @@ ABSL_FLAG(int, ready_fd, -1,
           "serving (used by the gateway's embedded mode)");
 ABSL_FLAG(int, max_connection_age_ms, 60000,
           "Close connections after this age so clients re-resolve replicas");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate (chain) to serve TLS with; needs --tls_key. "
+          "Default: plaintext");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA certificate(s): with it, every client must present a "
+          "certificate signed by one of them (mutual TLS)");
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  umask(077);  // a unix socket is never reachable by others, even briefly
   av_log_set_level(AV_LOG_ERROR);  // x264's per-render statistics are noise
 
   // Block the stop signals in every thread; this one waits for them.
@@ -49,6 +59,16 @@ int main(int argc, char** argv) {
   options.service.max_concurrent = max_concurrent > 0 ? max_concurrent : 1;
   options.service.font_dir = absl::GetFlag(FLAGS_font_dir);
   options.max_connection_age_ms = absl::GetFlag(FLAGS_max_connection_age_ms);
+  auto tls = stopframe::renderer::LoadServerTls(
+      {.cert_path = absl::GetFlag(FLAGS_tls_cert),
+       .key_path = absl::GetFlag(FLAGS_tls_key),
+       .client_ca_path = absl::GetFlag(FLAGS_tls_client_ca)});
+  if (!tls.ok()) {
+    std::fprintf(stderr, "stopframe-renderer: %s\n",
+                 std::string(tls.status().message()).c_str());
+    return 1;
+  }
+  options.tls = *std::move(tls);
 
   auto server = stopframe::renderer::RendererServer::Start(options);
   if (!server.ok()) {
@@ -57,8 +77,11 @@ int main(int argc, char** argv) {
     return 1;
   }
   // One line on stderr that scripts and the gateway can wait for.
-  std::fprintf(stderr, "stopframe-renderer: listening on %s\n",
-               (*server)->target().c_str());
+  std::fprintf(stderr, "stopframe-renderer: listening on %s (%s)\n",
+               (*server)->target().c_str(),
+               !options.tls            ? "plaintext"
+               : options.tls->mutual() ? "TLS, client certificates required"
+                                       : "TLS");
 
   if (int fd = absl::GetFlag(FLAGS_ready_fd); fd >= 0) {
     std::string line = (*server)->target() + "\n";

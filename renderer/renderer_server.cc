@@ -1,5 +1,7 @@
 #include "renderer/renderer_server.h"
 
+#include <errno.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "absl/strings/match.h"
@@ -21,7 +23,7 @@ absl::StatusOr<std::unique_ptr<RendererServer>> RendererServer::Start(
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   int selected_port = 0;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
+  builder.AddListeningPort(options.listen, MakeServerCredentials(options.tls),
                            &selected_port);
   builder.RegisterService(server->service_.get());
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
@@ -44,8 +46,12 @@ absl::StatusOr<std::unique_ptr<RendererServer>> RendererServer::Start(
   }
   if (absl::StartsWith(options.listen, "unix:")) {
     std::string path(absl::StripPrefix(options.listen, "unix:"));
-    // Only this user may connect to a unix socket.
-    chmod(path.c_str(), 0600);
+    // Only this user may connect to a unix socket. Readiness is announced
+    // only after this, so no client is told about a wider socket.
+    if (chmod(path.c_str(), 0600) != 0) {
+      return absl::InternalError(absl::StrCat(
+          "cannot restrict ", path, " to mode 0600: ", strerror(errno)));
+    }
     server->target_ = options.listen;
   } else {
     std::string host = options.listen.substr(0, options.listen.rfind(':'));

@@ -2,11 +2,13 @@
 #define STOPFRAME_RENDERER_RENDERER_SERVER_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "renderer/render_service.h"
+#include "renderer/server_tls.h"
 
 namespace grpc {
 class Server;
@@ -17,6 +19,8 @@ namespace stopframe::renderer {
 struct RendererServerOptions {
   // "127.0.0.1:PORT" (PORT 0 picks a free one) or "unix:/path/to/socket".
   std::string listen = "127.0.0.1:50051";
+  // nullopt: plaintext. Otherwise TLS, mutual if it has a client CA.
+  std::optional<ServerTls> tls;
   RenderServiceOptions service;
   // Lets round_robin clients re-resolve and find new replicas; in-flight
   // streams are never cut (no grace limit). 0 disables.
