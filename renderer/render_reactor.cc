@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/reaction_order.h"
 #include "renderer/media/video_pipeline.h"
 
 namespace stopframe::renderer {
@@ -175,6 +176,7 @@ void RenderReactor::OnWriteDone(bool ok) {
       status = final_status_;
     }
   }
+  ReactionFinished(this);
   if (next != nullptr) {
     StartWrite(next);
   } else if (finish) {
@@ -194,14 +196,21 @@ void RenderReactor::WorkerDone(grpc::Status status) {
     }
   }
   // Past this point OnDone may delete `this` at any moment.
+  ReactionFinished(this);
   if (finish) Finish(status);
 }
 
 void RenderReactor::OnCancel() {
-  absl::MutexLock lock(&mu_);
-  cancelled_.store(true);
+  {
+    absl::MutexLock lock(&mu_);
+    cancelled_.store(true);
+  }
+  ReactionFinished(this);
 }
 
-void RenderReactor::OnDone() { delete this; }
+void RenderReactor::OnDone() {
+  AllReactionsFinished(this);
+  delete this;
+}
 
 }  // namespace stopframe::renderer

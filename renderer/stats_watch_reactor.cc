@@ -1,5 +1,6 @@
 #include "renderer/stats_watch_reactor.h"
 
+#include "common/reaction_order.h"
 #include "renderer/render_service.h"
 
 namespace stopframe::renderer {
@@ -49,6 +50,7 @@ void StatsWatchReactor::OnWriteDone(bool ok) {
       to_write = &writing_;
     }
   }
+  ReactionFinished(this);
   if (finish) {
     Finish(grpc::Status::OK);
   } else if (to_write != nullptr) {
@@ -57,15 +59,18 @@ void StatsWatchReactor::OnWriteDone(bool ok) {
 }
 
 void StatsWatchReactor::OnCancel() {
+  bool finish = false;
   {
     absl::MutexLock lock(&mu_);
-    if (finished_) return;
+    finish = !finished_;
     finished_ = true;
   }
-  Finish(grpc::Status::CANCELLED);
+  ReactionFinished(this);
+  if (finish) Finish(grpc::Status::CANCELLED);
 }
 
 void StatsWatchReactor::OnDone() {
+  AllReactionsFinished(this);
   service_->RemoveWatcher(this);
   delete this;
 }
