@@ -355,7 +355,7 @@ MethodResult McpServer::CallTool(const Json& params, RequestContext& context) {
             "tool ", tool->name(), " failed: ",
             result.content.empty() ? "" : result.content[0].value("text", "")));
   }
-  return MethodResult(result.ToJson());
+  return MethodResult(std::move(result).ToJson());
 }
 
 MethodResult McpServer::Initialize(const Json& params) {
