@@ -69,6 +69,18 @@ void ResponseRoute::Deliver(std::string line) const {
   }
 }
 
+void ResponseRoute::DeliverHeld(std::string line) const {
+  if (batch_ != nullptr) {
+    batch_->Respond(index_, std::move(line));
+  } else {
+    out_->SendHeld(std::move(line));
+  }
+}
+
+void ResponseRoute::WriteHeld() const {
+  if (batch_ == nullptr) out_->WriteHeld();
+}
+
 void ResponseRoute::Drop() const {
   if (batch_ != nullptr) batch_->Drop(index_);
 }

@@ -69,6 +69,10 @@ class ResponseRoute {
 
   // Delivers the serialized response.
   void Deliver(std::string line) const;
+  // The same, for a worker, which then calls WriteHeld once it holds no
+  // lock (see OutputSink::SendHeld).
+  void DeliverHeld(std::string line) const;
+  void WriteHeld() const;
   // The request was cancelled: no response (in a batch, no entry).
   void Drop() const;
 

@@ -312,10 +312,14 @@ void McpServer::RunRequest(const RequestId& id, const ResponseRoute& route,
   }
   // In a batch the response goes into the batch's array; under the table's
   // lock all the same, so a cancelled request never gets an entry.
+  // The line is queued under the lock and written after it (on this
+  // thread, when the writer is idle).
   std::string line = jsonrpc::Serialize(response);
-  if (!inflight_.Complete(id, [&] { route.Deliver(std::move(line)); })) {
+  if (!inflight_.Complete(id, [&] { route.DeliverHeld(std::move(line)); })) {
     route.Drop();
     Log("request %s was cancelled: no response sent", IdForLog(id.json()));
+  } else {
+    route.WriteHeld();
   }
 }
 
@@ -355,7 +359,7 @@ MethodResult McpServer::CallTool(const Json& params, RequestContext& context) {
             "tool ", tool->name(), " failed: ",
             result.content.empty() ? "" : result.content[0].value("text", "")));
   }
-  return MethodResult(result.ToJson());
+  return MethodResult(std::move(result).ToJson());
 }
 
 MethodResult McpServer::Initialize(const Json& params) {

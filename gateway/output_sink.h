@@ -21,6 +21,13 @@ class OutputSink {
   virtual void SendDroppable(std::string line, const std::string& coalesce_key) {
     Send(std::move(line));
   }
+  // Sends `line` like Send, for a caller that calls WriteHeld exactly once
+  // soon after, holding no locks then and able to wait for the output (a
+  // worker that has finished its request). An implementation may hold the
+  // line back until WriteHeld and write it on the caller's thread there,
+  // rather than hand it to a thread of its own.
+  virtual void SendHeld(std::string line) { Send(std::move(line)); }
+  virtual void WriteHeld() {}
 };
 
 }  // namespace stopframe::gateway

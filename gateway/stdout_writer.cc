@@ -1,9 +1,11 @@
 #include "gateway/stdout_writer.h"
 
 #include <errno.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <utility>
+#include <vector>
 
 namespace stopframe::gateway {
 
@@ -60,33 +62,96 @@ int64_t StdoutWriter::dropped() {
   return dropped_;
 }
 
+void StdoutWriter::SendHeld(std::string line) {
+  line.push_back('\n');
+  absl::MutexLock lock(&mu_);
+  queued_bytes_ += line.size();
+  queue_.push_back({std::move(line), ""});
+  ++held_;
+}
+
+void StdoutWriter::WriteHeld() {
+  std::vector<std::string> batch;
+  bool broken;
+  {
+    absl::MutexLock lock(&mu_);
+    --held_;
+    // Someone else is writing (and will come back for the rest), or what was
+    // held went out with another batch.
+    if (writing_ || queue_.empty()) return;
+    TakeBatchLocked(batch);
+    writing_ = true;
+    broken = broken_;
+  }
+  const bool ok = broken || WriteAll(batch);
+  absl::MutexLock lock(&mu_);
+  writing_ = false;  // the writer thread takes over what is left
+  if (!ok) broken_ = true;
+}
+
+void StdoutWriter::TakeBatchLocked(std::vector<std::string>& batch) {
+  // Whatever is queued, up to kMaxBatchBytes (and at least one line), goes
+  // out in one writev. Lines left queued can still be coalesced, and taken
+  // lines stay few enough that the droppable cap still bounds memory.
+  size_t bytes = 0;
+  while (
+      !queue_.empty() && batch.size() < kMaxBatchLines &&
+      (batch.empty() || bytes + queue_.front().line.size() <= kMaxBatchBytes)) {
+    bytes += queue_.front().line.size();
+    batch.push_back(std::move(queue_.front().line));
+    queue_.pop_front();
+  }
+  queued_bytes_ -= bytes;
+}
+
+bool StdoutWriter::WriteAll(const std::vector<std::string>& batch) {
+  std::vector<iovec> iov;
+  iov.reserve(batch.size());
+  for (const std::string& line : batch) {
+    iov.push_back({const_cast<char*>(line.data()), line.size()});
+  }
+  size_t next = 0;  // the first iovec not fully written
+  while (next < iov.size()) {
+    ssize_t n =
+        writev(fd_, iov.data() + next, static_cast<int>(iov.size() - next));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    // Skip what was written; a partly written line continues where it
+    // stopped.
+    size_t left = static_cast<size_t>(n);
+    while (next < iov.size() && left >= iov[next].iov_len) {
+      left -= iov[next].iov_len;
+      ++next;
+    }
+    if (left > 0) {
+      iov[next].iov_base = static_cast<char*>(iov[next].iov_base) + left;
+      iov[next].iov_len -= left;
+    }
+  }
+  return true;
+}
+
 void StdoutWriter::Loop() {
-  bool broken = false;  // the reader went away: drop output, keep serving
+  std::vector<std::string> batch;
   while (true) {
-    Item item;
+    batch.clear();
+    bool broken;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stopping_ || !queue_.empty();
+        return !writing_ && held_ == 0 && (stopping_ || !queue_.empty());
       };
       mu_.Await(absl::Condition(&ready));
       if (queue_.empty()) return;
-      // One at a time, so that lines still queued can be coalesced.
-      item = std::move(queue_.front());
-      queue_.pop_front();
-      queued_bytes_ -= item.line.size();
+      TakeBatchLocked(batch);
+      writing_ = true;
+      broken = broken_;
     }
-    size_t written = 0;
-    while (!broken && written < item.line.size()) {
-      ssize_t n = write(fd_, item.line.data() + written,
-                        item.line.size() - written);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        broken = true;
-        break;
-      }
-      written += static_cast<size_t>(n);
-    }
+    // Once the reader went away, output is dropped and serving goes on.
+    const bool ok = broken || WriteAll(batch);
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!ok) broken_ = true;
   }
 }
 

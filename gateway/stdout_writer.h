@@ -5,6 +5,7 @@
 #include <deque>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -14,13 +15,19 @@ namespace stopframe::gateway {
 
 // Writes protocol lines to a file descriptor (stdout) from one thread of its
 // own, so senders never block on a slow reader and lines never interleave.
+// The one exception is WriteHeld, for a worker that holds no lock and has
+// just queued a response with SendHeld: it writes on its own thread (and may
+// block there), which saves a thread hand-off per response.
 //
 // Policy when the client stops reading: responses are always kept (the
 // protocol needs them; at most one per request in flight). Progress is
 // coalesced to the newest value per request. Other droppable notifications
 // (logs, resource changes) are dropped while more than `droppable_cap` bytes
-// are queued. So memory stays bounded by the cap plus in-flight responses,
+// are queued. So memory stays bounded by the cap plus in-flight responses
+// (plus the one batch being written, at most kMaxBatchBytes or one line),
 // and the reader thread, which never writes, keeps reading and cancelling.
+// Lines queued together go out in one writev (one syscall and one wake-up
+// of the client for a burst of responses).
 // Owns its thread; the destructor writes what is queued, then joins.
 // Thread-safe: Send may be called from any thread.
 class StdoutWriter final : public OutputSink {
@@ -30,6 +37,11 @@ class StdoutWriter final : public OutputSink {
 
   void Send(std::string line) override;
   void SendDroppable(std::string line, const std::string& coalesce_key) override;
+  // While any line is held, the writer thread waits; WriteHeld writes the
+  // queue (up to one batch) on the caller's thread unless a write is already
+  // under way, saving the hand-off to the writer thread.
+  void SendHeld(std::string line) override;
+  void WriteHeld() override;
 
   // For tests and diagnostics.
   size_t queued_bytes();
@@ -40,7 +52,14 @@ class StdoutWriter final : public OutputSink {
     std::string line;  // with its newline
     std::string coalesce_key;
   };
+  // One writev takes at most this much of the queue (IOV_MAX is 1024).
+  static constexpr size_t kMaxBatchBytes = 256 << 10;
+  static constexpr size_t kMaxBatchLines = 256;
   void Loop();
+  void TakeBatchLocked(std::vector<std::string>& batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes every line; false once the fd fails (the reader went away).
+  bool WriteAll(const std::vector<std::string>& batch);
 
   const int fd_;
   const size_t droppable_cap_;
@@ -49,6 +68,11 @@ class StdoutWriter final : public OutputSink {
   size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // One writer at a time (the thread or a WriteHeld caller), so lines go out
+  // whole and in queue order.
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  int held_ ABSL_GUARDED_BY(mu_) = 0;         // SendHeld not yet WriteHeld
+  bool broken_ ABSL_GUARDED_BY(mu_) = false;  // output is dropped
   std::thread thread_;
 };
 

@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
@@ -165,16 +166,60 @@ absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
   }
 }
 
-// Owns one prepared statement; finalizes it on destruction. Parameters are
-// bound by name (":name") so one binder can serve several statements.
+}  // namespace
+
+// The prepared statements of one connection, kept for reuse: for a point
+// read, preparing the SQL costs more than running it. Keyed by the SQL text,
+// which is always constant (user values are bound), so the set is small;
+// kMaxStatements bounds it anyway. Owned by JournalStore and, like the
+// connection, used only under its mutex. Finalizes its statements on
+// destruction, which must come before the connection is closed.
+class StatementCache {
+ public:
+  explicit StatementCache(sqlite3* db) : db_(db) {}
+  ~StatementCache() {
+    for (auto& [sql, slot] : slots_) sqlite3_finalize(slot.stmt);
+  }
+  StatementCache(const StatementCache&) = delete;
+  StatementCache& operator=(const StatementCache&) = delete;
+
+  // Public for Statement::Prepare (in this file's unnamed namespace, so it
+  // cannot be named a friend); nothing else touches them.
+  static constexpr size_t kMaxStatements = 64;
+  struct Slot {
+    sqlite3_stmt* stmt = nullptr;
+    bool in_use = false;  // lent to a live Statement
+  };
+  sqlite3* const db_;
+  // Node-based: a Statement points at its slot's in_use while it lives.
+  absl::node_hash_map<std::string, Slot> slots_;
+};
+
+namespace {
+
+// Owns one prepared statement; finalizes it on destruction, or, for one lent
+// by a StatementCache, resets it, clears its bindings and gives it back.
+// Parameters are bound by name (":name") so one binder can serve several
+// statements.
 class Statement {
  public:
   // Takes ownership of `stmt` (may be null).
   Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
   Statement(Statement&& other) noexcept
-      : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
+      : db_(other.db_),
+        stmt_(std::exchange(other.stmt_, nullptr)),
+        lent_(std::exchange(other.lent_, nullptr)) {}
   Statement& operator=(Statement&&) = delete;
-  ~Statement() { sqlite3_finalize(stmt_); }  // No-op for null.
+  ~Statement() {
+    if (lent_ != nullptr) {
+      // Reset also ends the statement's read of the database.
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+      *lent_ = false;
+    } else {
+      sqlite3_finalize(stmt_);  // No-op for null.
+    }
+  }
 
   static absl::StatusOr<Statement> Prepare(sqlite3* db, absl::string_view sql) {
     sqlite3_stmt* stmt = nullptr;
@@ -183,6 +228,34 @@ class Statement {
     Statement result(db, stmt);
     if (rc != SQLITE_OK) return SqliteError(db, rc, "preparing a statement");
     return result;
+  }
+
+  // Like Prepare, but reuses the cache's statement for `sql` when it is idle
+  // (else prepares one, kept in the cache if there is room). `sql` must be
+  // one constant statement.
+  static absl::StatusOr<Statement> Prepare(StatementCache& cache,
+                                           absl::string_view sql) {
+    auto it = cache.slots_.find(sql);
+    if (it != cache.slots_.end() && !it->second.in_use) {
+      return Statement(cache.db_, it->second.stmt, &it->second.in_use);
+    }
+    if (it != cache.slots_.end() ||
+        cache.slots_.size() >= StatementCache::kMaxStatements) {
+      return Prepare(cache.db_, sql);  // not cached: finalized after use
+    }
+    sqlite3_stmt* stmt = nullptr;
+    const int rc =
+        sqlite3_prepare_v3(cache.db_, sql.data(), static_cast<int>(sql.size()),
+                           SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) {
+      sqlite3_finalize(stmt);
+      return SqliteError(cache.db_, rc, "preparing a statement");
+    }
+    if (stmt == nullptr) return Statement(cache.db_, nullptr);  // no SQL
+    StatementCache::Slot& slot = cache.slots_[std::string(sql)];
+    slot.stmt = stmt;
+    slot.in_use = true;
+    return Statement(cache.db_, stmt, &slot.in_use);
   }
 
   absl::Status BindInt(const char* name, int64_t value) {
@@ -268,8 +341,14 @@ class Statement {
     return SqliteError(db_, rc, "binding a parameter");
   }
 
+  Statement(sqlite3* db, sqlite3_stmt* stmt, bool* lent)
+      : db_(db), stmt_(stmt), lent_(lent) {
+    *lent_ = true;
+  }
+
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  bool* lent_ = nullptr;  // the cache slot's in_use, for a lent statement
 };
 
 // Runs constant SQL (pragmas, DDL, transaction control), one statement after
@@ -298,34 +377,53 @@ class Transaction {
  public:
   static absl::StatusOr<Transaction> BeginRead(sqlite3* db) {
     JOURNAL_RETURN_IF_ERROR(ExecConstant(db, "BEGIN"));
-    return Transaction(db);
+    return Transaction(db, nullptr);
   }
   static absl::StatusOr<Transaction> BeginWrite(sqlite3* db) {
     JOURNAL_RETURN_IF_ERROR(ExecConstant(db, "BEGIN IMMEDIATE"));
-    return Transaction(db);
+    return Transaction(db, nullptr);
+  }
+  // The same, with BEGIN, COMMIT and ROLLBACK from `cache`.
+  static absl::StatusOr<Transaction> BeginRead(StatementCache& cache) {
+    Transaction tx(cache.db_, &cache);
+    JOURNAL_RETURN_IF_ERROR(tx.Exec("BEGIN"));
+    return tx;
+  }
+  static absl::StatusOr<Transaction> BeginWrite(StatementCache& cache) {
+    Transaction tx(cache.db_, &cache);
+    JOURNAL_RETURN_IF_ERROR(tx.Exec("BEGIN IMMEDIATE"));
+    return tx;
   }
 
   Transaction(Transaction&& other) noexcept
-      : db_(std::exchange(other.db_, nullptr)) {}
+      : db_(std::exchange(other.db_, nullptr)), cache_(other.cache_) {}
   Transaction& operator=(Transaction&&) = delete;
 
   ~Transaction() {
     // SQLite may already have rolled back on its own after some errors.
     if (db_ != nullptr && !sqlite3_get_autocommit(db_)) {
-      ExecConstant(db_, "ROLLBACK").IgnoreError();
+      Exec("ROLLBACK").IgnoreError();
     }
   }
 
   absl::Status Commit() {
-    JOURNAL_RETURN_IF_ERROR(ExecConstant(db_, "COMMIT"));
+    JOURNAL_RETURN_IF_ERROR(Exec("COMMIT"));
     db_ = nullptr;
     return absl::OkStatus();
   }
 
  private:
-  explicit Transaction(sqlite3* db) : db_(db) {}
+  Transaction(sqlite3* db, StatementCache* cache) : db_(db), cache_(cache) {}
+
+  // One constant statement.
+  absl::Status Exec(absl::string_view sql) {
+    if (cache_ == nullptr) return ExecConstant(db_, sql);
+    JOURNAL_ASSIGN_OR_RETURN(Statement stmt, Statement::Prepare(*cache_, sql));
+    return stmt.Run();
+  }
 
   sqlite3* db_;
+  StatementCache* cache_;  // may be null
 };
 
 struct DbCloser {
@@ -755,7 +853,7 @@ Entry ReadEntry(const Statement& stmt) {
 // with their tags. `bind` binds the parameters of `where`; it runs on both
 // statements.
 template <typename BindFn>
-absl::StatusOr<std::vector<Entry>> LoadEntries(sqlite3* db,
+absl::StatusOr<std::vector<Entry>> LoadEntries(StatementCache& db,
                                                absl::string_view where,
                                                absl::string_view order,
                                                int limit, BindFn bind) {
@@ -813,7 +911,7 @@ absl::Status TagNotFound(int64_t id) {
       "; use the id of an existing tag (list the tags to see them)"));
 }
 
-absl::StatusOr<Entry> LoadEntry(sqlite3* db, int64_t id) {
+absl::StatusOr<Entry> LoadEntry(StatementCache& db, int64_t id) {
   const auto bind_id = [id](Statement& s) { return s.BindInt(":id", id); };
   JOURNAL_ASSIGN_OR_RETURN(std::vector<Entry> found,
                            LoadEntries(db, "id = :id", "id", 1, bind_id));
@@ -1014,10 +1112,14 @@ absl::StatusOr<std::vector<NamedCount>> QueryNamedCounts(
 }  // namespace
 
 JournalStore::JournalStore(sqlite3* db, bool read_only, std::string file_path)
-    : read_only_(read_only), file_path_(std::move(file_path)), db_(db) {}
+    : read_only_(read_only),
+      file_path_(std::move(file_path)),
+      db_(db),
+      statements_(std::make_unique<StatementCache>(db)) {}
 
 JournalStore::~JournalStore() {
   absl::MutexLock l(&mu_);
+  statements_.reset();  // finalized before the connection closes
   sqlite3_close_v2(db_);
 }
 
@@ -1134,11 +1236,12 @@ absl::StatusOr<Entry> JournalStore::CreateEntry(const NewEntry& entry) {
   const std::string timestamp = Timestamp(now);
 
   absl::MutexLock l(&mu_);
-  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginWrite(db_));
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
+                           Transaction::BeginWrite(*statements_));
   JOURNAL_ASSIGN_OR_RETURN(int64_t id,
                            InsertEntry(db_, entry, valid, timestamp));
   // Read back what was stored, e.g. existing tags keep their own spelling.
-  JOURNAL_ASSIGN_OR_RETURN(Entry stored, LoadEntry(db_, id));
+  JOURNAL_ASSIGN_OR_RETURN(Entry stored, LoadEntry(*statements_, id));
   JOURNAL_RETURN_IF_ERROR(tx.Commit());
   return stored;
 }
@@ -1157,7 +1260,8 @@ absl::Status JournalStore::ImportEntries(const std::vector<NewEntry>& entries) {
   }
   const std::string timestamp = Timestamp(now);
   absl::MutexLock l(&mu_);
-  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginWrite(db_));
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
+                           Transaction::BeginWrite(*statements_));
   for (size_t i = 0; i < entries.size(); ++i) {
     JOURNAL_RETURN_IF_ERROR(
         InsertEntry(db_, entries[i], valid[i], timestamp).status());
@@ -1231,17 +1335,20 @@ absl::StatusOr<std::vector<Entry>> JournalStore::ListEntries(
   };
 
   absl::MutexLock l(&mu_);
-  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginRead(db_));
-  JOURNAL_ASSIGN_OR_RETURN(std::vector<Entry> entries,
-                           LoadEntries(db_, where, "id", query.limit, bind));
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
+                           Transaction::BeginRead(*statements_));
+  JOURNAL_ASSIGN_OR_RETURN(
+      std::vector<Entry> entries,
+      LoadEntries(*statements_, where, "id", query.limit, bind));
   JOURNAL_RETURN_IF_ERROR(tx.Commit());
   return entries;
 }
 
 absl::StatusOr<Entry> JournalStore::GetEntry(int64_t id) {
   absl::MutexLock l(&mu_);
-  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginRead(db_));
-  JOURNAL_ASSIGN_OR_RETURN(Entry entry, LoadEntry(db_, id));
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
+                           Transaction::BeginRead(*statements_));
+  JOURNAL_ASSIGN_OR_RETURN(Entry entry, LoadEntry(*statements_, id));
   JOURNAL_RETURN_IF_ERROR(tx.Commit());
   return entry;
 }
@@ -1267,7 +1374,8 @@ absl::StatusOr<Entry> JournalStore::UpdateEntry(int64_t id,
   sets.push_back("updated_at = :now");
 
   absl::MutexLock l(&mu_);
-  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginWrite(db_));
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
+                           Transaction::BeginWrite(*statements_));
   JOURNAL_RETURN_IF_ERROR(CheckEntryExists(db_, id));
   if (!valid.empty) {
     JOURNAL_ASSIGN_OR_RETURN(
@@ -1309,23 +1417,25 @@ absl::StatusOr<Entry> JournalStore::UpdateEntry(int64_t id,
   if (valid.tags) {
     JOURNAL_ASSIGN_OR_RETURN(
         Statement unlink,
-        Statement::Prepare(db_, "DELETE FROM entry_tags WHERE entry_id = :id"));
+        Statement::Prepare(*statements_,
+                           "DELETE FROM entry_tags WHERE entry_id = :id"));
     JOURNAL_RETURN_IF_ERROR(unlink.BindInt(":id", id));
     JOURNAL_RETURN_IF_ERROR(unlink.Run());
     JOURNAL_RETURN_IF_ERROR(LinkTags(db_, id, *valid.tags, timestamp));
   }
-  JOURNAL_ASSIGN_OR_RETURN(Entry stored, LoadEntry(db_, id));
+  JOURNAL_ASSIGN_OR_RETURN(Entry stored, LoadEntry(*statements_, id));
   JOURNAL_RETURN_IF_ERROR(tx.Commit());
   return stored;
 }
 
 absl::Status JournalStore::DeleteEntry(int64_t id) {
   absl::MutexLock l(&mu_);
-  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginWrite(db_));
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
+                           Transaction::BeginWrite(*statements_));
   // entry_tags rows go with it (ON DELETE CASCADE).
   JOURNAL_ASSIGN_OR_RETURN(
       Statement stmt,
-      Statement::Prepare(db_, "DELETE FROM entries WHERE id = :id"));
+      Statement::Prepare(*statements_, "DELETE FROM entries WHERE id = :id"));
   JOURNAL_RETURN_IF_ERROR(stmt.BindInt(":id", id));
   JOURNAL_RETURN_IF_ERROR(stmt.Run());
   if (sqlite3_changes(db_) == 0) return EntryNotFound(id);
@@ -1338,11 +1448,12 @@ absl::StatusOr<std::vector<Entry>> JournalStore::RecentEntries(int limit) {
         "limit ", limit, " is out of range; use 1 to ", kMaxPageSize));
   }
   absl::MutexLock l(&mu_);
-  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginRead(db_));
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
+                           Transaction::BeginRead(*statements_));
   // Walks entries_by_entry_date backwards.
   JOURNAL_ASSIGN_OR_RETURN(
       std::vector<Entry> entries,
-      LoadEntries(db_, "1", "entry_date DESC, id DESC", limit,
+      LoadEntries(*statements_, "1", "entry_date DESC, id DESC", limit,
                   [](Statement&) { return absl::OkStatus(); }));
   JOURNAL_RETURN_IF_ERROR(tx.Commit());
   return entries;
@@ -1354,7 +1465,8 @@ absl::StatusOr<Tag> JournalStore::CreateTag(const NewTag& tag) {
   const std::string timestamp = Timestamp(absl::Now());
 
   absl::MutexLock l(&mu_);
-  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginWrite(db_));
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
+                           Transaction::BeginWrite(*statements_));
   JOURNAL_RETURN_IF_ERROR(CheckTagNameFree(db_, name, 0));
   JOURNAL_ASSIGN_OR_RETURN(
       Statement insert,
@@ -1375,7 +1487,8 @@ absl::StatusOr<Tag> JournalStore::CreateTag(const NewTag& tag) {
 
 absl::StatusOr<Tag> JournalStore::GetTag(int64_t id) {
   absl::MutexLock l(&mu_);
-  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginRead(db_));
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
+                           Transaction::BeginRead(*statements_));
   JOURNAL_ASSIGN_OR_RETURN(Tag tag, LoadTag(db_, id));
   JOURNAL_RETURN_IF_ERROR(tx.Commit());
   return tag;
@@ -1383,12 +1496,13 @@ absl::StatusOr<Tag> JournalStore::GetTag(int64_t id) {
 
 absl::StatusOr<std::vector<Tag>> JournalStore::ListTags() {
   absl::MutexLock l(&mu_);
-  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginRead(db_));
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
+                           Transaction::BeginRead(*statements_));
   // NOCASE ordering by name; id breaks no ties (names are unique) but keeps
   // the order total.
   JOURNAL_ASSIGN_OR_RETURN(
       Statement stmt,
-      Statement::Prepare(db_,
+      Statement::Prepare(*statements_,
                          absl::StrCat(kTagQuery, "ORDER BY t.name, t.id")));
   std::vector<Tag> tags;
   while (true) {
@@ -1412,7 +1526,8 @@ absl::StatusOr<Tag> JournalStore::UpdateTag(int64_t id,
   const std::string timestamp = Timestamp(absl::Now());
 
   absl::MutexLock l(&mu_);
-  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginWrite(db_));
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
+                           Transaction::BeginWrite(*statements_));
   JOURNAL_RETURN_IF_ERROR(CheckTagExists(db_, id));
   if (name.has_value() || update.description.has_value()) {
     // Renaming a tag to another spelling of its own name is fine.
@@ -1447,7 +1562,8 @@ absl::StatusOr<Tag> JournalStore::UpdateTag(int64_t id,
 absl::Status JournalStore::DeleteTag(int64_t id) {
   const std::string timestamp = Timestamp(absl::Now());
   absl::MutexLock l(&mu_);
-  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginWrite(db_));
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
+                           Transaction::BeginWrite(*statements_));
   JOURNAL_RETURN_IF_ERROR(CheckTagExists(db_, id));
   // The entries that lose the tag change too.
   JOURNAL_ASSIGN_OR_RETURN(
@@ -1462,7 +1578,7 @@ absl::Status JournalStore::DeleteTag(int64_t id) {
   // entry_tags rows go with it (ON DELETE CASCADE).
   JOURNAL_ASSIGN_OR_RETURN(
       Statement stmt,
-      Statement::Prepare(db_, "DELETE FROM tags WHERE id = :id"));
+      Statement::Prepare(*statements_, "DELETE FROM tags WHERE id = :id"));
   JOURNAL_RETURN_IF_ERROR(stmt.BindInt(":id", id));
   JOURNAL_RETURN_IF_ERROR(stmt.Run());
   return tx.Commit();
@@ -1472,7 +1588,8 @@ absl::StatusOr<Entry> JournalStore::AddTagToEntry(int64_t entry_id,
                                                   int64_t tag_id) {
   const std::string timestamp = Timestamp(absl::Now());
   absl::MutexLock l(&mu_);
-  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginWrite(db_));
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
+                           Transaction::BeginWrite(*statements_));
   JOURNAL_RETURN_IF_ERROR(CheckEntryExists(db_, entry_id));
   JOURNAL_RETURN_IF_ERROR(CheckTagExists(db_, tag_id));
   {
@@ -1495,7 +1612,7 @@ absl::StatusOr<Entry> JournalStore::AddTagToEntry(int64_t entry_id,
       }
       JOURNAL_ASSIGN_OR_RETURN(
           Statement link,
-          Statement::Prepare(db_,
+          Statement::Prepare(*statements_,
                              "INSERT INTO entry_tags (entry_id, tag_id) "
                              "VALUES (:entry_id, :tag_id)"));
       JOURNAL_RETURN_IF_ERROR(link.BindInt(":entry_id", entry_id));
@@ -1504,7 +1621,7 @@ absl::StatusOr<Entry> JournalStore::AddTagToEntry(int64_t entry_id,
       JOURNAL_RETURN_IF_ERROR(TouchEntry(db_, entry_id, timestamp));
     }
   }
-  JOURNAL_ASSIGN_OR_RETURN(Entry stored, LoadEntry(db_, entry_id));
+  JOURNAL_ASSIGN_OR_RETURN(Entry stored, LoadEntry(*statements_, entry_id));
   JOURNAL_RETURN_IF_ERROR(tx.Commit());
   return stored;
 }
@@ -1513,12 +1630,13 @@ absl::StatusOr<Entry> JournalStore::RemoveTagFromEntry(int64_t entry_id,
                                                        int64_t tag_id) {
   const std::string timestamp = Timestamp(absl::Now());
   absl::MutexLock l(&mu_);
-  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginWrite(db_));
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
+                           Transaction::BeginWrite(*statements_));
   JOURNAL_RETURN_IF_ERROR(CheckEntryExists(db_, entry_id));
   JOURNAL_RETURN_IF_ERROR(CheckTagExists(db_, tag_id));
   JOURNAL_ASSIGN_OR_RETURN(
       Statement unlink,
-      Statement::Prepare(db_,
+      Statement::Prepare(*statements_,
                          "DELETE FROM entry_tags "
                          "WHERE entry_id = :entry_id AND tag_id = :tag_id"));
   JOURNAL_RETURN_IF_ERROR(unlink.BindInt(":entry_id", entry_id));
@@ -1527,7 +1645,7 @@ absl::StatusOr<Entry> JournalStore::RemoveTagFromEntry(int64_t entry_id,
   if (sqlite3_changes(db_) > 0) {
     JOURNAL_RETURN_IF_ERROR(TouchEntry(db_, entry_id, timestamp));
   }
-  JOURNAL_ASSIGN_OR_RETURN(Entry stored, LoadEntry(db_, entry_id));
+  JOURNAL_ASSIGN_OR_RETURN(Entry stored, LoadEntry(*statements_, entry_id));
   JOURNAL_RETURN_IF_ERROR(tx.Commit());
   return stored;
 }
@@ -1536,11 +1654,13 @@ absl::Status JournalStore::RecordVideo(const VideoRecord& video) {
   JOURNAL_RETURN_IF_ERROR(CheckVideo(video));
   const std::string timestamp = Timestamp(absl::Now());
   absl::MutexLock l(&mu_);
-  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginWrite(db_));
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
+                           Transaction::BeginWrite(*statements_));
   {
     JOURNAL_ASSIGN_OR_RETURN(
         Statement find,
-        Statement::Prepare(db_, "SELECT 1 FROM videos WHERE id = :id"));
+        Statement::Prepare(*statements_,
+                           "SELECT 1 FROM videos WHERE id = :id"));
     JOURNAL_RETURN_IF_ERROR(find.BindText(":id", video.id));
     JOURNAL_ASSIGN_OR_RETURN(const bool found, find.Step());
     if (found) {
@@ -1572,11 +1692,13 @@ absl::Status JournalStore::RecordVideo(const VideoRecord& video) {
 absl::StatusOr<VideoRecord> JournalStore::GetVideo(const std::string& id) {
   JOURNAL_RETURN_IF_ERROR(CheckVideoId(id));
   absl::MutexLock l(&mu_);
-  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginRead(db_));
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
+                           Transaction::BeginRead(*statements_));
   JOURNAL_ASSIGN_OR_RETURN(
       Statement stmt,
-      Statement::Prepare(db_, absl::StrCat("SELECT ", kVideoColumns,
-                                           " FROM videos WHERE id = :id")));
+      Statement::Prepare(*statements_,
+                         absl::StrCat("SELECT ", kVideoColumns,
+                                      " FROM videos WHERE id = :id")));
   JOURNAL_RETURN_IF_ERROR(stmt.BindText(":id", id));
   JOURNAL_ASSIGN_OR_RETURN(const bool row, stmt.Step());
   if (!row) {
@@ -1590,11 +1712,12 @@ absl::StatusOr<VideoRecord> JournalStore::GetVideo(const std::string& id) {
 
 absl::StatusOr<std::vector<VideoRecord>> JournalStore::ListVideos() {
   absl::MutexLock l(&mu_);
-  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginRead(db_));
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
+                           Transaction::BeginRead(*statements_));
   // created_at has one-second resolution; rowid orders within a second.
   JOURNAL_ASSIGN_OR_RETURN(
       Statement stmt,
-      Statement::Prepare(db_,
+      Statement::Prepare(*statements_,
                          absl::StrCat("SELECT ", kVideoColumns,
                                       " FROM videos "
                                       "ORDER BY created_at DESC, rowid DESC")));
@@ -1617,12 +1740,13 @@ absl::StatusOr<YearStats> JournalStore::ComputeYearStats(int year) {
 
   absl::MutexLock l(&mu_);
   // One read transaction: every figure comes from the same snapshot.
-  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginRead(db_));
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
+                           Transaction::BeginRead(*statements_));
 
   {
     JOURNAL_ASSIGN_OR_RETURN(
         Statement totals,
-        Statement::Prepare(db_,
+        Statement::Prepare(*statements_,
                            "SELECT COUNT(*), COALESCE(SUM(word_count), 0) "
                            "FROM entries "
                            "WHERE entry_date BETWEEN :from AND :to"));
@@ -1673,7 +1797,7 @@ absl::StatusOr<YearStats> JournalStore::ComputeYearStats(int year) {
     // At most 366 rows: months and the streak come from the same counts.
     JOURNAL_ASSIGN_OR_RETURN(
         Statement dates,
-        Statement::Prepare(db_,
+        Statement::Prepare(*statements_,
                            "SELECT entry_date, COUNT(*) FROM entries "
                            "WHERE entry_date BETWEEN :from AND :to "
                            "GROUP BY entry_date ORDER BY entry_date"));
@@ -1722,16 +1846,17 @@ absl::StatusOr<ConnectionSettings> JournalStore::GetConnectionSettings() {
   absl::MutexLock l(&mu_);
   ConnectionSettings settings;
   // Constant pragma queries, each returning one row with one column.
-  JOURNAL_ASSIGN_OR_RETURN(Statement mode,
-                           Statement::Prepare(db_, "PRAGMA journal_mode"));
+  JOURNAL_ASSIGN_OR_RETURN(
+      Statement mode, Statement::Prepare(*statements_, "PRAGMA journal_mode"));
   JOURNAL_ASSIGN_OR_RETURN(const bool has_mode, mode.Step());
   if (has_mode) settings.journal_mode = absl::AsciiStrToLower(mode.Text(0));
-  JOURNAL_ASSIGN_OR_RETURN(Statement foreign_keys,
-                           Statement::Prepare(db_, "PRAGMA foreign_keys"));
+  JOURNAL_ASSIGN_OR_RETURN(
+      Statement foreign_keys,
+      Statement::Prepare(*statements_, "PRAGMA foreign_keys"));
   JOURNAL_ASSIGN_OR_RETURN(const bool has_fk, foreign_keys.Step());
   settings.foreign_keys = has_fk && foreign_keys.Int(0) != 0;
-  JOURNAL_ASSIGN_OR_RETURN(Statement busy,
-                           Statement::Prepare(db_, "PRAGMA busy_timeout"));
+  JOURNAL_ASSIGN_OR_RETURN(
+      Statement busy, Statement::Prepare(*statements_, "PRAGMA busy_timeout"));
   JOURNAL_ASSIGN_OR_RETURN(const bool has_busy, busy.Step());
   if (has_busy) settings.busy_timeout_ms = static_cast<int>(busy.Int(0));
   JOURNAL_ASSIGN_OR_RETURN(settings.schema_version, UserVersion(db_));

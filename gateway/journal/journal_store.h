@@ -17,6 +17,8 @@ struct sqlite3;
 
 namespace stopframe::journal {
 
+class StatementCache;  // journal_store.cc
+
 // What a caller supplies to create an entry.
 struct NewEntry {
   std::string title;
@@ -208,6 +210,8 @@ class JournalStore {
   const std::string file_path_;
   absl::Mutex mu_;
   sqlite3* db_ ABSL_GUARDED_BY(mu_);
+  // db_'s prepared statements, reused across calls.
+  std::unique_ptr<StatementCache> statements_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace stopframe::journal

@@ -18,9 +18,15 @@ ToolResult ToolResult::Text(std::string text, std::optional<Json> structured) {
   return r;
 }
 
-Json ToolResult::ToJson() const {
+Json ToolResult::ToJson() const& {
   Json out{{"content", content}, {"isError", is_error}};
   if (structured) out["structuredContent"] = *structured;
+  return out;
+}
+
+Json ToolResult::ToJson() && {
+  Json out{{"content", std::move(content)}, {"isError", is_error}};
+  if (structured) out["structuredContent"] = *std::move(structured);
   return out;
 }
 

@@ -29,7 +29,8 @@ struct ToolResult {
 
   static ToolResult Error(std::string message);
   static ToolResult Text(std::string text, std::optional<Json> structured);
-  Json ToJson() const;
+  Json ToJson() const&;
+  Json ToJson() &&;  // moves the content out
 };
 
 // One MCP tool. Implementations are owned by the ToolRegistry and called

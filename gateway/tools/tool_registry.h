@@ -16,7 +16,10 @@ class ToolRegistry {
   void Add(std::unique_ptr<Tool> tool) { tools_.push_back(std::move(tool)); }
   Tool* Find(std::string_view name) const {
     for (const auto& t : tools_) {
-      if (t->definition().at("name") == name) return t.get();
+      // get_ref: comparing the Json with `name` would build a Json per tool.
+      if (t->definition().at("name").get_ref<const std::string&>() == name) {
+        return t.get();
+      }
     }
     return nullptr;
   }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -70,6 +71,56 @@ TEST(StdoutWriterTest, SlowReaderKeepsResponsesCoalescesProgressDropsRest) {
   }
   close(fds[0]);
   close(fds[1]);
+}
+
+// Workers write their own responses (SendHeld + WriteHeld) while the writer
+// thread serves Send: every line arrives whole, once, in each sender's order.
+TEST(StdoutWriterTest, HeldLinesFromWorkersArriveWholeAndInOrder) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  fcntl(fds[1], F_SETPIPE_SZ, 4096);  // writes block and split often
+  constexpr int kThreads = 4;
+  constexpr int kLines = 500;
+  std::vector<std::string> lines;
+  std::thread reader([&] { lines = ReadUntil(fds[0], "END"); });
+  {
+    StdoutWriter writer(fds[1]);
+    std::vector<std::thread> workers;
+    for (int t = 0; t < kThreads; ++t) {
+      workers.emplace_back([&writer, t] {
+        for (int i = 0; i < kLines; ++i) {
+          writer.SendHeld(absl::StrCat("held ", t, " ", i, " ",
+                                       std::string(100 + i % 300, 'x')));
+          writer.WriteHeld();
+        }
+      });
+    }
+    for (int i = 0; i < kLines; ++i) writer.Send(absl::StrCat("sent ", i));
+    for (std::thread& w : workers) w.join();
+    writer.Send("END");
+    reader.join();
+  }
+  close(fds[0]);
+  close(fds[1]);
+  std::vector<int> next(kThreads, 0);
+  int next_sent = 0;
+  for (const std::string& line : lines) {
+    if (line == "END") continue;
+    if (line.rfind("sent ", 0) == 0) {
+      EXPECT_EQ(line, absl::StrCat("sent ", next_sent++));
+      continue;
+    }
+    std::vector<std::string> parts = absl::StrSplit(line, ' ');
+    ASSERT_EQ(parts.size(), 4u) << line;
+    const int t = std::stoi(parts[1]);
+    const int i = std::stoi(parts[2]);
+    ASSERT_GE(t, 0);
+    ASSERT_LT(t, kThreads);
+    EXPECT_EQ(i, next[t]++) << line;
+    EXPECT_EQ(parts[3], std::string(100 + i % 300, 'x')) << line;
+  }
+  EXPECT_EQ(next_sent, kLines);
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(next[t], kLines);
 }
 
 }  // namespace
