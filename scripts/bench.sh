@@ -47,7 +47,7 @@ B=build/bench
   echo "\`notifications/progress\`, the year-stats query alone, and the whole"
   echo "draft render, for generated journals (real SQLite, real processes)."
   echo
-  if [ "$ROUNDS" = 1 ]; then SIZES=1000; else SIZES=1000,10000,100000; fi
+  if [ "$ROUNDS" = 1 ]; then SIZES=1000; else SIZES=1000,10000,100000,1000000; fi
   $B/journal_scale --sizes="$SIZES" 2>/dev/null
   echo
   echo "## Protocol overhead against the official TypeScript SDK"

@@ -132,6 +132,120 @@ CREATE TRIGGER entries_date_to_tags AFTER UPDATE OF entry_date ON entries BEGIN
   UPDATE entry_tags SET entry_date = NEW.entry_date WHERE entry_id = NEW.id;
 END;
 )sql",
+    // Version 4: the year stats read aggregates instead of scanning a year of
+    // entries. Triggers keep them equal to what the base tables say, private
+    // entries included (the stats count them; their titles never leave).
+    // Rows whose count would drop to 0 are deleted, so stats_days lists
+    // exactly the days that have entries. Highlights come from one index
+    // seek per day on entries_day_words, which replaces entries_stats; the
+    // v3 link index by date is no longer read.
+    R"sql(
+CREATE TABLE stats_days (
+  day TEXT PRIMARY KEY,       -- entries.entry_date
+  entries INTEGER NOT NULL,   -- entries that day
+  words INTEGER NOT NULL      -- their word_count sum
+) WITHOUT ROWID;
+CREATE TABLE stats_moods (
+  year TEXT NOT NULL,         -- substr(entry_date, 1, 4)
+  mood TEXT NOT NULL,         -- never NULL or ''
+  entries INTEGER NOT NULL,
+  PRIMARY KEY (year, mood)
+) WITHOUT ROWID;
+CREATE TABLE stats_tags (
+  year TEXT NOT NULL,         -- substr(entry_tags.entry_date, 1, 4)
+  tag_id INTEGER NOT NULL,
+  links INTEGER NOT NULL,
+  PRIMARY KEY (year, tag_id)
+) WITHOUT ROWID;
+
+INSERT INTO stats_days (day, entries, words)
+  SELECT entry_date, COUNT(*), SUM(word_count) FROM entries
+   GROUP BY entry_date;
+INSERT INTO stats_moods (year, mood, entries)
+  SELECT substr(entry_date, 1, 4), mood, COUNT(*) FROM entries
+   WHERE mood <> '' GROUP BY 1, 2;
+INSERT INTO stats_tags (year, tag_id, links)
+  SELECT substr(entry_date, 1, 4), tag_id, COUNT(*) FROM entry_tags
+   WHERE entry_date IS NOT NULL GROUP BY 1, 2;
+
+DROP INDEX entries_stats;
+DROP INDEX entry_tags_by_date;
+CREATE INDEX entries_day_words ON entries (entry_date, word_count);
+
+-- Removing before adding: a row at 1 is deleted rather than set to 0.
+CREATE TRIGGER stats_entry_insert AFTER INSERT ON entries BEGIN
+  INSERT INTO stats_days (day, entries, words)
+    VALUES (NEW.entry_date, 1, NEW.word_count)
+    ON CONFLICT (day) DO UPDATE SET entries = entries + 1,
+                                    words = words + excluded.words;
+  INSERT INTO stats_moods (year, mood, entries)
+    SELECT substr(NEW.entry_date, 1, 4), NEW.mood, 1 WHERE NEW.mood <> ''
+    ON CONFLICT (year, mood) DO UPDATE SET entries = entries + 1;
+END;
+CREATE TRIGGER stats_entry_delete AFTER DELETE ON entries BEGIN
+  DELETE FROM stats_days WHERE day = OLD.entry_date AND entries <= 1;
+  UPDATE stats_days SET entries = entries - 1, words = words - OLD.word_count
+   WHERE day = OLD.entry_date;
+  DELETE FROM stats_moods
+   WHERE year = substr(OLD.entry_date, 1, 4) AND mood = OLD.mood
+     AND entries <= 1;
+  UPDATE stats_moods SET entries = entries - 1
+   WHERE year = substr(OLD.entry_date, 1, 4) AND mood = OLD.mood;
+END;
+CREATE TRIGGER stats_entry_update
+AFTER UPDATE OF entry_date, word_count, mood ON entries
+WHEN OLD.entry_date IS NOT NEW.entry_date
+  OR OLD.word_count IS NOT NEW.word_count OR OLD.mood IS NOT NEW.mood
+BEGIN
+  DELETE FROM stats_days WHERE day = OLD.entry_date AND entries <= 1;
+  UPDATE stats_days SET entries = entries - 1, words = words - OLD.word_count
+   WHERE day = OLD.entry_date;
+  DELETE FROM stats_moods
+   WHERE year = substr(OLD.entry_date, 1, 4) AND mood = OLD.mood
+     AND entries <= 1;
+  UPDATE stats_moods SET entries = entries - 1
+   WHERE year = substr(OLD.entry_date, 1, 4) AND mood = OLD.mood;
+  INSERT INTO stats_days (day, entries, words)
+    VALUES (NEW.entry_date, 1, NEW.word_count)
+    ON CONFLICT (day) DO UPDATE SET entries = entries + 1,
+                                    words = words + excluded.words;
+  INSERT INTO stats_moods (year, mood, entries)
+    SELECT substr(NEW.entry_date, 1, 4), NEW.mood, 1 WHERE NEW.mood <> ''
+    ON CONFLICT (year, mood) DO UPDATE SET entries = entries + 1;
+END;
+
+-- Links count by their own entry_date column, whichever trigger sets it
+-- (entry_tags_copy_date on insert, entries_date_to_tags on a date change).
+CREATE TRIGGER stats_link_insert AFTER INSERT ON entry_tags
+WHEN NEW.entry_date IS NOT NULL BEGIN
+  INSERT INTO stats_tags (year, tag_id, links)
+    VALUES (substr(NEW.entry_date, 1, 4), NEW.tag_id, 1)
+    ON CONFLICT (year, tag_id) DO UPDATE SET links = links + 1;
+END;
+CREATE TRIGGER stats_link_delete AFTER DELETE ON entry_tags
+WHEN OLD.entry_date IS NOT NULL BEGIN
+  DELETE FROM stats_tags
+   WHERE year = substr(OLD.entry_date, 1, 4) AND tag_id = OLD.tag_id
+     AND links <= 1;
+  UPDATE stats_tags SET links = links - 1
+   WHERE year = substr(OLD.entry_date, 1, 4) AND tag_id = OLD.tag_id;
+END;
+CREATE TRIGGER stats_link_update AFTER UPDATE OF entry_date, tag_id ON entry_tags
+WHEN OLD.entry_date IS NOT NEW.entry_date OR OLD.tag_id IS NOT NEW.tag_id
+BEGIN
+  DELETE FROM stats_tags
+   WHERE OLD.entry_date IS NOT NULL
+     AND year = substr(OLD.entry_date, 1, 4) AND tag_id = OLD.tag_id
+     AND links <= 1;
+  UPDATE stats_tags SET links = links - 1
+   WHERE OLD.entry_date IS NOT NULL
+     AND year = substr(OLD.entry_date, 1, 4) AND tag_id = OLD.tag_id;
+  INSERT INTO stats_tags (year, tag_id, links)
+    SELECT substr(NEW.entry_date, 1, 4), NEW.tag_id, 1
+     WHERE NEW.entry_date IS NOT NULL
+    ON CONFLICT (year, tag_id) DO UPDATE SET links = links + 1;
+END;
+)sql",
 };
 
 // Maps a failed SQLite call to a status. BUSY/LOCKED mean another connection
@@ -322,6 +436,10 @@ class Statement {
   std::optional<std::string> OptionalText(int column) const {
     if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) return std::nullopt;
     return Text(column);
+  }
+
+  bool Null(int column) const {
+    return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
   }
 
   bool Empty() const { return stmt_ == nullptr; }
@@ -939,51 +1057,105 @@ absl::Status CheckTagExists(sqlite3* db, int64_t id) {
   return found ? absl::OkStatus() : TagNotFound(id);
 }
 
-absl::StatusOr<int64_t> FindOrCreateTag(Statement& find, Statement& insert,
-                                        sqlite3* db, const std::string& name,
-                                        const std::string& now) {
-  find.Reset();
-  JOURNAL_RETURN_IF_ERROR(find.BindText(":name", name));
-  JOURNAL_ASSIGN_OR_RETURN(const bool found, find.Step());
-  if (found) return find.Int(0);
-  insert.Reset();
-  JOURNAL_RETURN_IF_ERROR(insert.BindText(":name", name));
-  JOURNAL_RETURN_IF_ERROR(insert.BindText(":now", now));
-  JOURNAL_RETURN_IF_ERROR(insert.Run());
-  return sqlite3_last_insert_rowid(db);
-}
-
-// Links `entry_id` to the tags named `names` (validated), creating missing
-// tags. Links that exist already are kept.
-absl::Status LinkTags(sqlite3* db, int64_t entry_id,
-                      const std::vector<std::string>& names,
-                      const std::string& now) {
-  if (names.empty()) return absl::OkStatus();
-  // tags.name is COLLATE NOCASE, so "=" matches case-insensitively.
-  JOURNAL_ASSIGN_OR_RETURN(
-      Statement find_tag,
-      Statement::Prepare(db, "SELECT id FROM tags WHERE name = :name"));
-  JOURNAL_ASSIGN_OR_RETURN(
-      Statement insert_tag,
-      Statement::Prepare(db,
-                         "INSERT INTO tags (name, created_at, updated_at) "
-                         "VALUES (:name, :now, :now)"));
-  JOURNAL_ASSIGN_OR_RETURN(
-      Statement link,
-      Statement::Prepare(db,
-                         "INSERT OR IGNORE INTO entry_tags (entry_id, tag_id) "
-                         "VALUES (:entry_id, :tag_id)"));
-  for (const std::string& name : names) {
+// Inserts entries and links tags with statements prepared once, so that an
+// import of many entries prepares nothing per entry. Owned by one method
+// call; used under mu_ inside the caller's write transaction.
+class EntryWriter {
+ public:
+  static absl::StatusOr<EntryWriter> Prepare(sqlite3* db) {
     JOURNAL_ASSIGN_OR_RETURN(
-        const int64_t tag_id,
-        FindOrCreateTag(find_tag, insert_tag, db, name, now));
-    link.Reset();
-    JOURNAL_RETURN_IF_ERROR(link.BindInt(":entry_id", entry_id));
-    JOURNAL_RETURN_IF_ERROR(link.BindInt(":tag_id", tag_id));
-    JOURNAL_RETURN_IF_ERROR(link.Run());
+        Statement insert_entry,
+        Statement::Prepare(
+            db,
+            "INSERT INTO entries (title, content, mood, location, weather, "
+            "is_private, is_favorite, entry_date, word_count, created_at, "
+            "updated_at) VALUES (:title, :content, :mood, :location, "
+            ":weather, :is_private, :is_favorite, :entry_date, :word_count, "
+            ":now, :now)"));
+    // tags.name is COLLATE NOCASE, so "=" matches case-insensitively.
+    JOURNAL_ASSIGN_OR_RETURN(
+        Statement find_tag,
+        Statement::Prepare(db, "SELECT id FROM tags WHERE name = :name"));
+    JOURNAL_ASSIGN_OR_RETURN(
+        Statement insert_tag,
+        Statement::Prepare(db,
+                           "INSERT INTO tags (name, created_at, updated_at) "
+                           "VALUES (:name, :now, :now)"));
+    JOURNAL_ASSIGN_OR_RETURN(
+        Statement link,
+        Statement::Prepare(
+            db,
+            "INSERT OR IGNORE INTO entry_tags (entry_id, tag_id) "
+            "VALUES (:entry_id, :tag_id)"));
+    return EntryWriter(db, std::move(insert_entry), std::move(find_tag),
+                       std::move(insert_tag), std::move(link));
   }
-  return absl::OkStatus();
-}
+
+  // Inserts one validated entry and links its tags. Returns the new id.
+  absl::StatusOr<int64_t> Insert(const NewEntry& entry, const ValidEntry& valid,
+                                 const std::string& timestamp) {
+    Statement& insert = insert_entry_;
+    insert.Reset();
+    JOURNAL_RETURN_IF_ERROR(insert.BindText(":title", valid.title));
+    JOURNAL_RETURN_IF_ERROR(insert.BindText(":content", entry.content));
+    JOURNAL_RETURN_IF_ERROR(insert.BindOptionalText(":mood", entry.mood));
+    JOURNAL_RETURN_IF_ERROR(
+        insert.BindOptionalText(":location", entry.location));
+    JOURNAL_RETURN_IF_ERROR(insert.BindOptionalText(":weather", entry.weather));
+    JOURNAL_RETURN_IF_ERROR(insert.BindInt(":is_private", entry.is_private));
+    JOURNAL_RETURN_IF_ERROR(insert.BindInt(":is_favorite", entry.is_favorite));
+    JOURNAL_RETURN_IF_ERROR(insert.BindText(":entry_date", valid.entry_date));
+    JOURNAL_RETURN_IF_ERROR(insert.BindInt(":word_count", valid.word_count));
+    JOURNAL_RETURN_IF_ERROR(insert.BindText(":now", timestamp));
+    JOURNAL_RETURN_IF_ERROR(insert.Run());
+    const int64_t id = sqlite3_last_insert_rowid(db_);
+    JOURNAL_RETURN_IF_ERROR(LinkTags(id, valid.tags, timestamp));
+    return id;
+  }
+
+  // Links `entry_id` to the tags named `names` (validated), creating missing
+  // tags. Links that exist already are kept.
+  absl::Status LinkTags(int64_t entry_id, const std::vector<std::string>& names,
+                        const std::string& now) {
+    for (const std::string& name : names) {
+      JOURNAL_ASSIGN_OR_RETURN(const int64_t tag_id,
+                               FindOrCreateTag(name, now));
+      link_.Reset();
+      JOURNAL_RETURN_IF_ERROR(link_.BindInt(":entry_id", entry_id));
+      JOURNAL_RETURN_IF_ERROR(link_.BindInt(":tag_id", tag_id));
+      JOURNAL_RETURN_IF_ERROR(link_.Run());
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  EntryWriter(sqlite3* db, Statement insert_entry, Statement find_tag,
+              Statement insert_tag, Statement link)
+      : db_(db),
+        insert_entry_(std::move(insert_entry)),
+        find_tag_(std::move(find_tag)),
+        insert_tag_(std::move(insert_tag)),
+        link_(std::move(link)) {}
+
+  absl::StatusOr<int64_t> FindOrCreateTag(const std::string& name,
+                                          const std::string& now) {
+    find_tag_.Reset();
+    JOURNAL_RETURN_IF_ERROR(find_tag_.BindText(":name", name));
+    JOURNAL_ASSIGN_OR_RETURN(const bool found, find_tag_.Step());
+    if (found) return find_tag_.Int(0);
+    insert_tag_.Reset();
+    JOURNAL_RETURN_IF_ERROR(insert_tag_.BindText(":name", name));
+    JOURNAL_RETURN_IF_ERROR(insert_tag_.BindText(":now", now));
+    JOURNAL_RETURN_IF_ERROR(insert_tag_.Run());
+    return sqlite3_last_insert_rowid(db_);
+  }
+
+  sqlite3* db_;
+  Statement insert_entry_;
+  Statement find_tag_;
+  Statement insert_tag_;
+  Statement link_;
+};
 
 // Marks an entry as changed now (its tag links changed).
 absl::Status TouchEntry(sqlite3* db, int64_t id, const std::string& now) {
@@ -1197,39 +1369,6 @@ absl::StatusOr<std::unique_ptr<JournalStore>> JournalStore::Open(
       new JournalStore(db.release(), read_only, std::move(file_path)));
 }
 
-namespace {
-
-// Inserts one validated entry and links its tags; the caller holds the
-// transaction. Returns the new id.
-absl::StatusOr<int64_t> InsertEntry(sqlite3* db, const NewEntry& entry,
-                                    const ValidEntry& valid,
-                                    const std::string& timestamp) {
-  JOURNAL_ASSIGN_OR_RETURN(
-      Statement insert,
-      Statement::Prepare(
-          db,
-          "INSERT INTO entries (title, content, mood, location, weather, "
-          "is_private, is_favorite, entry_date, word_count, created_at, "
-          "updated_at) VALUES (:title, :content, :mood, :location, :weather, "
-          ":is_private, :is_favorite, :entry_date, :word_count, :now, :now)"));
-  JOURNAL_RETURN_IF_ERROR(insert.BindText(":title", valid.title));
-  JOURNAL_RETURN_IF_ERROR(insert.BindText(":content", entry.content));
-  JOURNAL_RETURN_IF_ERROR(insert.BindOptionalText(":mood", entry.mood));
-  JOURNAL_RETURN_IF_ERROR(insert.BindOptionalText(":location", entry.location));
-  JOURNAL_RETURN_IF_ERROR(insert.BindOptionalText(":weather", entry.weather));
-  JOURNAL_RETURN_IF_ERROR(insert.BindInt(":is_private", entry.is_private));
-  JOURNAL_RETURN_IF_ERROR(insert.BindInt(":is_favorite", entry.is_favorite));
-  JOURNAL_RETURN_IF_ERROR(insert.BindText(":entry_date", valid.entry_date));
-  JOURNAL_RETURN_IF_ERROR(insert.BindInt(":word_count", valid.word_count));
-  JOURNAL_RETURN_IF_ERROR(insert.BindText(":now", timestamp));
-  JOURNAL_RETURN_IF_ERROR(insert.Run());
-  const int64_t id = sqlite3_last_insert_rowid(db);
-  JOURNAL_RETURN_IF_ERROR(LinkTags(db, id, valid.tags, timestamp));
-  return id;
-}
-
-}  // namespace
-
 absl::StatusOr<Entry> JournalStore::CreateEntry(const NewEntry& entry) {
   const absl::Time now = absl::Now();
   JOURNAL_ASSIGN_OR_RETURN(ValidEntry valid, Validate(entry, now));
@@ -1238,8 +1377,8 @@ absl::StatusOr<Entry> JournalStore::CreateEntry(const NewEntry& entry) {
   absl::MutexLock l(&mu_);
   JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
                            Transaction::BeginWrite(*statements_));
-  JOURNAL_ASSIGN_OR_RETURN(int64_t id,
-                           InsertEntry(db_, entry, valid, timestamp));
+  JOURNAL_ASSIGN_OR_RETURN(EntryWriter writer, EntryWriter::Prepare(db_));
+  JOURNAL_ASSIGN_OR_RETURN(int64_t id, writer.Insert(entry, valid, timestamp));
   // Read back what was stored, e.g. existing tags keep their own spelling.
   JOURNAL_ASSIGN_OR_RETURN(Entry stored, LoadEntry(*statements_, id));
   JOURNAL_RETURN_IF_ERROR(tx.Commit());
@@ -1262,9 +1401,31 @@ absl::Status JournalStore::ImportEntries(const std::vector<NewEntry>& entries) {
   absl::MutexLock l(&mu_);
   JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
                            Transaction::BeginWrite(*statements_));
+  JOURNAL_ASSIGN_OR_RETURN(EntryWriter writer, EntryWriter::Prepare(db_));
   for (size_t i = 0; i < entries.size(); ++i) {
     JOURNAL_RETURN_IF_ERROR(
-        InsertEntry(db_, entries[i], valid[i], timestamp).status());
+        writer.Insert(entries[i], valid[i], timestamp).status());
+  }
+  return tx.Commit();
+}
+
+absl::Status JournalStore::ImportEntries(
+    int64_t count, absl::FunctionRef<void(int64_t, NewEntry&)> make) {
+  const absl::Time now = absl::Now();
+  const std::string timestamp = Timestamp(now);
+  absl::MutexLock l(&mu_);
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginWrite(db_));
+  JOURNAL_ASSIGN_OR_RETURN(EntryWriter writer, EntryWriter::Prepare(db_));
+  NewEntry entry;
+  for (int64_t i = 0; i < count; ++i) {
+    entry = NewEntry();
+    make(i, entry);
+    absl::StatusOr<ValidEntry> v = Validate(entry, now);
+    if (!v.ok()) {  // the transaction rolls back: nothing was written
+      return absl::InvalidArgumentError(
+          absl::StrCat("entry ", i, ": ", v.status().message()));
+    }
+    JOURNAL_RETURN_IF_ERROR(writer.Insert(entry, *v, timestamp).status());
   }
   return tx.Commit();
 }
@@ -1421,7 +1582,8 @@ absl::StatusOr<Entry> JournalStore::UpdateEntry(int64_t id,
                            "DELETE FROM entry_tags WHERE entry_id = :id"));
     JOURNAL_RETURN_IF_ERROR(unlink.BindInt(":id", id));
     JOURNAL_RETURN_IF_ERROR(unlink.Run());
-    JOURNAL_RETURN_IF_ERROR(LinkTags(db_, id, *valid.tags, timestamp));
+    JOURNAL_ASSIGN_OR_RETURN(EntryWriter writer, EntryWriter::Prepare(db_));
+    JOURNAL_RETURN_IF_ERROR(writer.LinkTags(id, *valid.tags, timestamp));
   }
   JOURNAL_ASSIGN_OR_RETURN(Entry stored, LoadEntry(*statements_, id));
   JOURNAL_RETURN_IF_ERROR(tx.Commit());
@@ -1731,22 +1893,37 @@ absl::StatusOr<std::vector<VideoRecord>> JournalStore::ListVideos() {
   return videos;
 }
 
-absl::StatusOr<YearStats> JournalStore::ComputeYearStats(int year) {
-  JOURNAL_RETURN_IF_ERROR(CheckYear(year));
-  const std::string from = YearBound(year, "-01-01");
-  const std::string to = YearBound(year, "-12-31");
-  YearStats stats;
-  stats.year = year;
+namespace {
 
-  absl::MutexLock l(&mu_);
-  // One read transaction: every figure comes from the same snapshot.
-  JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
-                           Transaction::BeginRead(*statements_));
+// The favourite titles of YearStats, newest first; walks entries_by_favorite
+// backwards from the end of the year.
+absl::Status QueryFavorites(sqlite3* db, const std::string& from,
+                            const std::string& to, YearStats& stats) {
+  JOURNAL_ASSIGN_OR_RETURN(
+      Statement favorites,
+      Statement::Prepare(
+          db, absl::StrCat("SELECT title FROM entries "
+                           "WHERE entry_date BETWEEN :from AND :to "
+                           "AND is_favorite = 1 AND is_private = 0 "
+                           "ORDER BY entry_date DESC, id DESC LIMIT ",
+                           kMaxFavorites)));
+  JOURNAL_RETURN_IF_ERROR(BindYear(favorites, from, to));
+  while (true) {
+    JOURNAL_ASSIGN_OR_RETURN(const bool row, favorites.Step());
+    if (!row) break;
+    stats.favorite_titles.push_back(favorites.Text(0));
+  }
+  return absl::OkStatus();
+}
 
+// Fills every figure but the favourites from the base tables alone, scanning
+// the year's rows (index only). The reference the aggregates must equal.
+absl::Status YearStatsFromEntries(sqlite3* db, const std::string& from,
+                                  const std::string& to, YearStats& stats) {
   {
     JOURNAL_ASSIGN_OR_RETURN(
         Statement totals,
-        Statement::Prepare(*statements_,
+        Statement::Prepare(db,
                            "SELECT COUNT(*), COALESCE(SUM(word_count), 0) "
                            "FROM entries "
                            "WHERE entry_date BETWEEN :from AND :to"));
@@ -1757,17 +1934,14 @@ absl::StatusOr<YearStats> JournalStore::ComputeYearStats(int year) {
       stats.words = totals.Int(1);
     }
   }
-  if (stats.entries == 0) {
-    JOURNAL_RETURN_IF_ERROR(tx.Commit());
-    return stats;
-  }
+  if (stats.entries == 0) return absl::OkStatus();
 
   {
     // Tags used that year, most used first, from the date-ordered link index.
     JOURNAL_ASSIGN_OR_RETURN(
         Statement tags,
         Statement::Prepare(
-            db_,
+            db,
             "SELECT t.name, used.n FROM (SELECT tag_id, COUNT(*) AS n "
             "FROM entry_tags WHERE entry_date BETWEEN :from AND :to "
             "GROUP BY tag_id) AS used JOIN tags AS t ON t.id = used.tag_id "
@@ -1785,7 +1959,7 @@ absl::StatusOr<YearStats> JournalStore::ComputeYearStats(int year) {
   JOURNAL_ASSIGN_OR_RETURN(
       stats.moods,
       QueryNamedCounts(
-          db_,
+          db,
           absl::StrCat("SELECT mood, COUNT(*) AS n FROM entries "
                        "WHERE entry_date BETWEEN :from AND :to "
                        "AND mood IS NOT NULL AND mood <> '' "
@@ -1797,7 +1971,7 @@ absl::StatusOr<YearStats> JournalStore::ComputeYearStats(int year) {
     // At most 366 rows: months and the streak come from the same counts.
     JOURNAL_ASSIGN_OR_RETURN(
         Statement dates,
-        Statement::Prepare(*statements_,
+        Statement::Prepare(db,
                            "SELECT entry_date, COUNT(*) FROM entries "
                            "WHERE entry_date BETWEEN :from AND :to "
                            "GROUP BY entry_date ORDER BY entry_date"));
@@ -1815,29 +1989,156 @@ absl::StatusOr<YearStats> JournalStore::ComputeYearStats(int year) {
     stats.longest_streak_days = LongestStreak(days);
   }
 
-  JOURNAL_ASSIGN_OR_RETURN(
-      stats.longest_entry,
-      QueryHighlight(db_, "word_count DESC, id", from, to));
+  JOURNAL_ASSIGN_OR_RETURN(stats.longest_entry,
+                           QueryHighlight(db, "word_count DESC, id", from, to));
   JOURNAL_ASSIGN_OR_RETURN(stats.shortest_entry,
-                           QueryHighlight(db_, "word_count ASC, id", from, to));
+                           QueryHighlight(db, "word_count ASC, id", from, to));
 
+  return absl::OkStatus();
+}
+
+// The entry with the most (`longest`) or fewest words in [from, to], lowest
+// id among ties: per day of stats_days, one seek on entries_day_words for the
+// day's extreme, then one for the lowest id having the year's extreme.
+absl::StatusOr<std::optional<Highlight>> QueryDayHighlight(
+    sqlite3* db, bool longest, const std::string& from, const std::string& to) {
+  const absl::string_view extreme = longest ? "MAX" : "MIN";
+  int64_t words = 0;
   {
     JOURNAL_ASSIGN_OR_RETURN(
-        Statement favorites,
+        Statement stmt,
         Statement::Prepare(
-            db_, absl::StrCat("SELECT title FROM entries "
-                              "WHERE entry_date BETWEEN :from AND :to "
-                              "AND is_favorite = 1 AND is_private = 0 "
-                              "ORDER BY entry_date DESC, id DESC LIMIT ",
-                              kMaxFavorites)));
-    JOURNAL_RETURN_IF_ERROR(BindYear(favorites, from, to));
+            db, absl::StrCat("SELECT ", extreme, "((SELECT ", extreme,
+                             "(word_count) FROM entries "
+                             "WHERE entry_date = d.day)) FROM stats_days AS d "
+                             "WHERE d.day BETWEEN :from AND :to")));
+    JOURNAL_RETURN_IF_ERROR(BindYear(stmt, from, to));
+    JOURNAL_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row || stmt.Null(0)) {
+      return std::optional<Highlight>();
+    }
+    words = stmt.Int(0);
+  }
+  JOURNAL_ASSIGN_OR_RETURN(
+      Statement stmt,
+      Statement::Prepare(
+          db,
+          "SELECT title, entry_date, word_count, is_private FROM entries "
+          "WHERE id = (SELECT MIN((SELECT id FROM entries "
+          "WHERE entry_date = d.day AND word_count = :words "
+          "ORDER BY id LIMIT 1)) FROM stats_days AS d "
+          "WHERE d.day BETWEEN :from AND :to)"));
+  JOURNAL_RETURN_IF_ERROR(BindYear(stmt, from, to));
+  JOURNAL_RETURN_IF_ERROR(stmt.BindInt(":words", words));
+  JOURNAL_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) return std::optional<Highlight>();
+  Highlight h;
+  h.title = stmt.Int(3) != 0 ? kPrivateTitle : stmt.Text(0);
+  h.date = stmt.Text(1);
+  h.words = static_cast<int>(stmt.Int(2));
+  return std::optional<Highlight>(std::move(h));
+}
+
+// Fills every figure but the favourites from the v4 aggregates: at most 366
+// day rows, one row per mood and per tag used that year, and two index seeks
+// per day for the highlights. Cost does not grow with entries per day.
+absl::Status YearStatsFromAggregates(sqlite3* db, int year,
+                                     const std::string& from,
+                                     const std::string& to, YearStats& stats) {
+  std::vector<absl::CivilDay> days;
+  {
+    JOURNAL_ASSIGN_OR_RETURN(
+        Statement stmt,
+        Statement::Prepare(db,
+                           "SELECT day, entries, words FROM stats_days "
+                           "WHERE day BETWEEN :from AND :to ORDER BY day"));
+    JOURNAL_RETURN_IF_ERROR(BindYear(stmt, from, to));
     while (true) {
-      JOURNAL_ASSIGN_OR_RETURN(const bool row, favorites.Step());
+      JOURNAL_ASSIGN_OR_RETURN(const bool row, stmt.Step());
       if (!row) break;
-      stats.favorite_titles.push_back(favorites.Text(0));
+      stats.entries += stmt.Int(1);
+      stats.words += stmt.Int(2);
+      if (std::optional<absl::CivilDay> day = ParseDate(stmt.Text(0))) {
+        days.push_back(*day);
+        stats.entries_per_month[day->month() - 1] +=
+            static_cast<int>(stmt.Int(1));
+      }
     }
   }
+  if (stats.entries == 0) return absl::OkStatus();
+  stats.longest_streak_days = LongestStreak(days);
 
+  const std::string year_key = YearBound(year, "");
+  {
+    JOURNAL_ASSIGN_OR_RETURN(
+        Statement tags,
+        Statement::Prepare(
+            db,
+            "SELECT t.name, s.links FROM stats_tags AS s "
+            "JOIN tags AS t ON t.id = s.tag_id "
+            "WHERE s.year = :year ORDER BY s.links DESC, t.name"));
+    JOURNAL_RETURN_IF_ERROR(tags.BindText(":year", year_key));
+    while (true) {
+      JOURNAL_ASSIGN_OR_RETURN(const bool row, tags.Step());
+      if (!row) break;
+      ++stats.tags;
+      if (stats.top_tags.size() < static_cast<size_t>(kTopTags)) {
+        stats.top_tags.push_back({tags.Text(0), static_cast<int>(tags.Int(1))});
+      }
+    }
+  }
+  {
+    JOURNAL_ASSIGN_OR_RETURN(
+        Statement moods,
+        Statement::Prepare(db,
+                           absl::StrCat("SELECT mood, entries FROM stats_moods "
+                                        "WHERE year = :year "
+                                        "ORDER BY entries DESC, mood LIMIT ",
+                                        kTopMoods)));
+    JOURNAL_RETURN_IF_ERROR(moods.BindText(":year", year_key));
+    while (true) {
+      JOURNAL_ASSIGN_OR_RETURN(const bool row, moods.Step());
+      if (!row) break;
+      stats.moods.push_back({moods.Text(0), static_cast<int>(moods.Int(1))});
+    }
+  }
+  JOURNAL_ASSIGN_OR_RETURN(stats.longest_entry,
+                           QueryDayHighlight(db, /*longest=*/true, from, to));
+  JOURNAL_ASSIGN_OR_RETURN(stats.shortest_entry,
+                           QueryDayHighlight(db, /*longest=*/false, from, to));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<YearStats> JournalStore::ComputeYearStats(int year) {
+  return ComputeYearStatsImpl(year, /*from_entries=*/false);
+}
+
+absl::StatusOr<YearStats> JournalStore::ComputeYearStatsFromEntries(int year) {
+  return ComputeYearStatsImpl(year, /*from_entries=*/true);
+}
+
+absl::StatusOr<YearStats> JournalStore::ComputeYearStatsImpl(
+    int year, bool from_entries) {
+  JOURNAL_RETURN_IF_ERROR(CheckYear(year));
+  const std::string from = YearBound(year, "-01-01");
+  const std::string to = YearBound(year, "-12-31");
+  YearStats stats;
+  stats.year = year;
+
+  absl::MutexLock l(&mu_);
+  // One read transaction: every figure comes from the same snapshot.
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginRead(db_));
+  if (from_entries) {
+    JOURNAL_RETURN_IF_ERROR(YearStatsFromEntries(db_, from, to, stats));
+  } else {
+    JOURNAL_RETURN_IF_ERROR(
+        YearStatsFromAggregates(db_, year, from, to, stats));
+  }
+  if (stats.entries > 0) {
+    JOURNAL_RETURN_IF_ERROR(QueryFavorites(db_, from, to, stats));
+  }
   JOURNAL_RETURN_IF_ERROR(tx.Commit());
   return stats;
 }

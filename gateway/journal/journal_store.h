@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -114,7 +115,7 @@ struct Highlight {
   int words = 0;
 };
 
-// A year of journaling, computed in SQL over indexed columns.
+// A year of journaling, computed in SQL over aggregates and indexes.
 struct YearStats {
   int year = 0;
   int64_t entries = 0;
@@ -168,8 +169,17 @@ class JournalStore {
   // Creates all of `entries` in one transaction, or none (INVALID_ARGUMENT
   // names the first bad one by index). For imports and benchmarks.
   absl::Status ImportEntries(const std::vector<NewEntry>& entries);
+  // The same for `count` entries that `make(i, entry)` fills in one at a
+  // time (entry starts empty), so that big imports need not sit in memory.
+  absl::Status ImportEntries(int64_t count,
+                             absl::FunctionRef<void(int64_t, NewEntry&)> make);
   absl::StatusOr<std::vector<Entry>> ListEntries(const ListEntriesQuery& query);
+  // From per-day and per-year aggregates kept by triggers (schema v4): cost
+  // grows with the days of the year, not with the entries.
   absl::StatusOr<YearStats> ComputeYearStats(int year);
+  // The same figures from the base tables alone, scanning the year's entries
+  // (slow on big journals). For tests and consistency checks.
+  absl::StatusOr<YearStats> ComputeYearStatsFromEntries(int year);
   absl::StatusOr<ConnectionSettings> GetConnectionSettings();
 
   // NOT_FOUND messages name the id ("no entry with id 42").
@@ -205,6 +215,7 @@ class JournalStore {
 
  private:
   JournalStore(sqlite3* db, bool read_only, std::string file_path);
+  absl::StatusOr<YearStats> ComputeYearStatsImpl(int year, bool from_entries);
 
   const bool read_only_;
   const std::string file_path_;

@@ -5,12 +5,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
 #include <optional>
+#include <random>
 #include <set>
 #include <string>
 #include <system_error>
@@ -21,6 +23,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
@@ -231,11 +234,11 @@ TEST_F(JournalStoreTest, ConnectionSettingsAndSchemaVersion) {
   EXPECT_EQ(settings->journal_mode, "wal");
   EXPECT_TRUE(settings->foreign_keys);
   EXPECT_EQ(settings->busy_timeout_ms, 5000);
-  EXPECT_EQ(settings->schema_version, 3);
+  EXPECT_EQ(settings->schema_version, 4);
 
   // Persistent settings, seen from another connection.
   EXPECT_EQ(QueryText(path_, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(QueryText(path_, "PRAGMA user_version"), "3");
+  EXPECT_EQ(QueryText(path_, "PRAGMA user_version"), "4");
 }
 
 TEST_F(JournalStoreTest, ReopenKeepsDataAndRejectsNewerSchema) {
@@ -792,7 +795,7 @@ TEST_F(JournalStoreTest, MigratesVersion1DatabaseInPlace) {
   ASSERT_NE(store, nullptr);
   absl::StatusOr<ConnectionSettings> settings = store->GetConnectionSettings();
   ASSERT_TRUE(settings.ok()) << settings.status();
-  EXPECT_EQ(settings->schema_version, 3);
+  EXPECT_EQ(settings->schema_version, 4);
 
   const std::vector<Entry> entries = List(*store, {});
   ASSERT_THAT(entries, SizeIs(2));
@@ -843,7 +846,7 @@ TEST_F(JournalStoreTest, MigratesVersion1DatabaseInPlace) {
   store = OpenStore();
   ASSERT_NE(store, nullptr);
   EXPECT_THAT(List(*store, {}), SizeIs(2));
-  EXPECT_EQ(QueryText(path_, "PRAGMA user_version"), "3");
+  EXPECT_EQ(QueryText(path_, "PRAGMA user_version"), "4");
 }
 
 // The query plan details of `sql`, run on a raw connection, joined by "; ".
@@ -1562,6 +1565,261 @@ TEST(JournalStoreLinkDatesTest, TagCountsFollowAnEntrysDate) {
   EXPECT_EQ(moved->tags, 1);
   ASSERT_EQ(moved->top_tags.size(), 1u);
   EXPECT_EQ(moved->top_tags[0].name, "wander");
+}
+
+}  // namespace
+}  // namespace stopframe::journal
+
+namespace stopframe::journal {
+namespace {
+
+// Every figure of two YearStats, with messages that say which one differs.
+void ExpectSameStats(const YearStats& got, const YearStats& want,
+                     const std::string& where) {
+  SCOPED_TRACE(where);
+  EXPECT_EQ(got.year, want.year);
+  EXPECT_EQ(got.entries, want.entries);
+  EXPECT_EQ(got.words, want.words);
+  EXPECT_EQ(got.tags, want.tags);
+  EXPECT_EQ(got.entries_per_month, want.entries_per_month);
+  ASSERT_EQ(got.top_tags.size(), want.top_tags.size());
+  for (size_t i = 0; i < got.top_tags.size(); ++i) {
+    EXPECT_EQ(got.top_tags[i].name, want.top_tags[i].name) << i;
+    EXPECT_EQ(got.top_tags[i].count, want.top_tags[i].count) << i;
+  }
+  ASSERT_EQ(got.moods.size(), want.moods.size());
+  for (size_t i = 0; i < got.moods.size(); ++i) {
+    EXPECT_EQ(got.moods[i].name, want.moods[i].name) << i;
+    EXPECT_EQ(got.moods[i].count, want.moods[i].count) << i;
+  }
+  EXPECT_EQ(got.longest_streak_days, want.longest_streak_days);
+  for (const auto& [g, w] :
+       {std::pair(&got.longest_entry, &want.longest_entry),
+        std::pair(&got.shortest_entry, &want.shortest_entry)}) {
+    ASSERT_EQ(g->has_value(), w->has_value());
+    if (g->has_value()) {
+      EXPECT_EQ((*g)->title, (*w)->title);
+      EXPECT_EQ((*g)->date, (*w)->date);
+      EXPECT_EQ((*g)->words, (*w)->words);
+    }
+  }
+  EXPECT_EQ(got.favorite_titles, want.favorite_titles);
+}
+
+void ExpectAggregatesMatchEntries(JournalStore& store,
+                                  const std::string& where) {
+  for (const int year : {2023, 2024, 2025}) {
+    absl::StatusOr<YearStats> fast = store.ComputeYearStats(year);
+    absl::StatusOr<YearStats> slow = store.ComputeYearStatsFromEntries(year);
+    ASSERT_TRUE(fast.ok()) << fast.status();
+    ASSERT_TRUE(slow.ok()) << slow.status();
+    ExpectSameStats(*fast, *slow, absl::StrCat(where, ", year ", year));
+  }
+}
+
+// The trigger-maintained aggregates (schema v4) give exactly what the base
+// tables give, through a random mix of every kind of write.
+TEST(JournalStoreAggregatesTest, RandomWritesKeepStatsEqualToEntries) {
+  std::string dir = testing::TempDir() + "aggregates_XXXXXX";
+  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  const std::string path = dir + "/j.db";
+  auto opened = JournalStore::Open(path);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  JournalStore& store = **opened;
+
+  std::mt19937 rng(20260514);
+  const auto pick = [&](int n) {
+    return static_cast<int>(std::uniform_int_distribution<int>(0, n - 1)(rng));
+  };
+  const std::vector<std::string> moods = {"happy", "Happy", "calm", "tired",
+                                          "",      "sad",   "calm "};
+  const std::vector<std::string> tag_names = {"run",  "Books", "garden", "work",
+                                              "trip", "food",  "music"};
+  // Few days per year so that days fill up, empty out, and streaks form.
+  const auto random_date = [&] {
+    return absl::StrFormat("%d-%02d-%02d", 2023 + pick(3), 1 + pick(3) * 5,
+                           1 + pick(6));
+  };
+  const auto random_content = [&] {
+    std::string words;
+    for (int i = pick(6); i > 0; --i) absl::StrAppend(&words, "w ");
+    return words;
+  };
+  const auto random_tags = [&] {
+    std::vector<std::string> tags;
+    for (int i = pick(4); i > 0; --i) {
+      tags.push_back(tag_names[pick(tag_names.size())]);
+    }
+    std::sort(tags.begin(), tags.end());
+    tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+    return tags;
+  };
+  const auto random_entry = [&](int n) {
+    NewEntry e;
+    e.title = absl::StrCat("Entry ", n);
+    e.content = random_content();
+    if (pick(4) != 0) e.mood = moods[pick(moods.size())];
+    e.is_private = pick(3) == 0;
+    e.is_favorite = pick(3) == 0;
+    e.tags = random_tags();
+    e.entry_date = random_date();
+    return e;
+  };
+  const auto entry_ids = [&] {
+    ListEntriesQuery all;
+    all.limit = 200;
+    std::vector<int64_t> ids;
+    while (true) {
+      absl::StatusOr<std::vector<Entry>> page = store.ListEntries(all);
+      if (!page.ok() || page->empty()) break;
+      for (const Entry& e : *page) ids.push_back(e.id);
+      all.after_id = page->back().id;
+    }
+    return ids;
+  };
+
+  int created = 0;
+  for (int step = 0; step < 600; ++step) {
+    const std::vector<int64_t> ids = entry_ids();
+    const int op = ids.empty() ? 0 : pick(10);
+    const int64_t id = ids.empty() ? 0 : ids[pick(ids.size())];
+    if (op <= 2) {
+      ASSERT_TRUE(store.CreateEntry(random_entry(created++)).ok());
+    } else if (op == 3) {
+      std::vector<NewEntry> batch;
+      for (int i = pick(5); i >= 0; --i)
+        batch.push_back(random_entry(created++));
+      ASSERT_TRUE(store.ImportEntries(batch).ok());
+    } else if (op == 4) {
+      ASSERT_TRUE(store.DeleteEntry(id).ok());
+    } else if (op <= 7) {
+      EntryUpdate update;
+      if (pick(2) == 0) update.content = random_content();
+      if (pick(3) == 0) {
+        update.mood = pick(4) == 0 ? std::optional<std::string>()
+                                   : moods[pick(moods.size())];
+      }
+      if (pick(3) == 0) update.entry_date = random_date();
+      if (pick(3) == 0) update.is_private = pick(2) == 0;
+      if (pick(4) == 0) update.is_favorite = pick(2) == 0;
+      if (pick(4) == 0) update.tags = random_tags();
+      if (pick(6) == 0) update.title = absl::StrCat("Renamed ", step);
+      ASSERT_TRUE(store.UpdateEntry(id, update).ok());
+    } else if (op == 8) {
+      absl::StatusOr<std::vector<Tag>> tags = store.ListTags();
+      ASSERT_TRUE(tags.ok());
+      if (tags->empty()) continue;
+      const int64_t tag_id = (*tags)[pick(tags->size())].id;
+      if (pick(2) == 0) {
+        store.AddTagToEntry(id, tag_id).IgnoreError();  // may hit the cap
+      } else {
+        ASSERT_TRUE(store.RemoveTagFromEntry(id, tag_id).ok());
+      }
+    } else {
+      absl::StatusOr<std::vector<Tag>> tags = store.ListTags();
+      ASSERT_TRUE(tags.ok());
+      if (tags->empty()) continue;
+      const Tag& tag = (*tags)[pick(tags->size())];
+      if (pick(3) == 0) {
+        ASSERT_TRUE(store.DeleteTag(tag.id).ok());
+      } else {
+        TagUpdate rename;
+        rename.name = absl::StrCat(tag.name, pick(2) == 0 ? "x" : "");
+        store.UpdateTag(tag.id, rename).IgnoreError();  // name may be taken
+      }
+    }
+    if (step % 20 == 19) {
+      ExpectAggregatesMatchEntries(store, absl::StrCat("after step ", step));
+      if (::testing::Test::HasFailure()) return;
+    }
+  }
+  ExpectAggregatesMatchEntries(store, "at the end");
+  // Emptied days, moods and tag years leave no rows behind.
+  EXPECT_EQ(QueryText(path,
+                      "SELECT (SELECT COUNT(*) FROM stats_days "
+                      "WHERE entries <= 0) + (SELECT COUNT(*) FROM "
+                      "stats_moods WHERE entries <= 0) + (SELECT COUNT(*) "
+                      "FROM stats_tags WHERE links <= 0)"),
+            "0");
+  for (const int64_t id : entry_ids()) ASSERT_TRUE(store.DeleteEntry(id).ok());
+  EXPECT_EQ(QueryText(path,
+                      "SELECT (SELECT COUNT(*) FROM stats_days) + "
+                      "(SELECT COUNT(*) FROM stats_moods) + "
+                      "(SELECT COUNT(*) FROM stats_tags)"),
+            "0");
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+}
+
+// The v2 and v3 migrations exactly as shipped, to build a v3 journal.
+constexpr char kVersion2And3[] = R"sql(
+CREATE TABLE videos (
+  id TEXT PRIMARY KEY
+    CHECK (length(id) = 32 AND id NOT GLOB '*[^0-9a-f]*'),
+  year INTEGER NOT NULL CHECK (year BETWEEN 1 AND 9999),
+  quality TEXT NOT NULL CHECK (quality IN ('draft', 'standard', 'high')),
+  bytes INTEGER NOT NULL CHECK (bytes >= 0),
+  frames INTEGER NOT NULL CHECK (frames >= 0),
+  duration_seconds REAL NOT NULL CHECK (duration_seconds >= 0),
+  created_at TEXT NOT NULL
+);
+CREATE INDEX entries_by_favorite ON entries (is_favorite, entry_date);
+CREATE INDEX entries_stats ON entries (entry_date, word_count, mood);
+ALTER TABLE entry_tags ADD COLUMN entry_date TEXT;
+UPDATE entry_tags SET entry_date =
+  (SELECT entry_date FROM entries WHERE entries.id = entry_tags.entry_id);
+CREATE INDEX entry_tags_by_date ON entry_tags (entry_date, tag_id);
+CREATE TRIGGER entry_tags_copy_date AFTER INSERT ON entry_tags BEGIN
+  UPDATE entry_tags
+     SET entry_date = (SELECT entry_date FROM entries WHERE id = NEW.entry_id)
+   WHERE entry_id = NEW.entry_id AND tag_id = NEW.tag_id;
+END;
+CREATE TRIGGER entries_date_to_tags AFTER UPDATE OF entry_date ON entries BEGIN
+  UPDATE entry_tags SET entry_date = NEW.entry_date WHERE entry_id = NEW.id;
+END;
+PRAGMA user_version = 3;
+)sql";
+
+TEST_F(JournalStoreTest, MigratesVersion3DatabaseKeepingStats) {
+  ASSERT_EQ(mkdir((dir_ + "/journal").c_str(), 0700), 0);
+  Exec(path_, kVersion1Schema);
+  Exec(path_, kVersion2And3);
+  Exec(path_,
+       "INSERT INTO tags VALUES (1, 'Run', NULL, 't', 't'), "
+       "(2, 'books', NULL, 't', 't');"
+       "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+       "WHERE i < 300) "
+       "INSERT INTO entries SELECT i, 'Day ' || i, 'w', "
+       "CASE i % 4 WHEN 0 THEN 'calm' WHEN 1 THEN 'happy' WHEN 2 THEN '' "
+       "ELSE NULL END, NULL, NULL, i % 7 = 0, i % 5 = 0, "
+       "printf('%d-%02d-%02d', 2024 + i % 2, 1 + i % 12, 1 + i % 9), "
+       "i % 13, 't', 't' FROM n;"
+       "INSERT INTO entry_tags (entry_id, tag_id) "
+       "SELECT id, 1 + id % 2 FROM entries WHERE id % 3 <> 0;");
+  ASSERT_EQ(QueryText(path_, "PRAGMA user_version"), "3");
+
+  std::unique_ptr<JournalStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(QueryText(path_, "PRAGMA user_version"), "4");
+  ExpectAggregatesMatchEntries(*store, "after migrating");
+  absl::StatusOr<YearStats> stats = store->ComputeYearStats(2024);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->entries, 150);  // the even ids
+  EXPECT_EQ(stats->tags, 1);       // even ids link tag 1 unless id % 3 == 0
+  ASSERT_THAT(stats->top_tags, SizeIs(1));
+  EXPECT_EQ(stats->top_tags[0].name, "Run");
+  EXPECT_EQ(stats->top_tags[0].count, 100);
+  EXPECT_EQ(stats->longest_entry->words, 12);
+  EXPECT_EQ(stats->shortest_entry->words, 0);
+
+  // The triggers work on the migrated file too.
+  EntryUpdate update;
+  update.entry_date = "2025-01-01";
+  update.mood = std::optional<std::string>("calm");
+  ASSERT_TRUE(store->UpdateEntry(2, update).ok());
+  ASSERT_TRUE(store->DeleteEntry(4).ok());
+  ASSERT_TRUE(store->DeleteTag(1).ok());
+  ExpectAggregatesMatchEntries(*store, "after writes");
 }
 
 }  // namespace
