@@ -30,8 +30,10 @@ TEST(SoakTest, FiveHundredRendersCancelledOrCompletedLeaveNothingBehind) {
   ASSERT_NE(gateway, nullptr);
   gateway->Initialize();
   gateway->CallTool("seed", "create_entry",
-                    {{"title", "Soak"}, {"content", "a few words"},
-                     {"tags", {"soak"}}, {"mood", "calm"},
+                    {{"title", "Soak"},
+                     {"content", "a few words"},
+                     {"tags", {"soak"}},
+                     {"mood", "calm"},
                      {"date", "2025-04-01"}},
                     false);
   ASSERT_TRUE(gateway->WaitForResponse("seed", kTimeout).has_value());
@@ -40,11 +42,12 @@ TEST(SoakTest, FiveHundredRendersCancelledOrCompletedLeaveNothingBehind) {
   absl::BitGen rng;
   size_t threads_warm = 0, fds_warm = 0;
   int64_t rss_warm = 0;
-  int completed = 0, cancelled = 0;
+  int completed = 0, cancelled = 0, lost_races = 0;
   for (int i = 0; i < kRenders; ++i) {
     const bool cancel = i % 4 != 0;  // three in four are cancelled
     gateway->CallTool(i, "create_wrapped_video",
-                      {{"year", 2025}, {"quality", "draft"},
+                      {{"year", 2025},
+                       {"quality", "draft"},
                        {"secondsPerSlide", cancel ? 1.0 : 0.2}});
     if (cancel) {
       const double at = absl::Uniform<int>(rng, 0, 120);
@@ -61,11 +64,28 @@ TEST(SoakTest, FiveHundredRendersCancelledOrCompletedLeaveNothingBehind) {
           kTimeout))
           << "render " << i << " made no progress";
       gateway->Cancel(i, "soak");
-      ASSERT_TRUE(gateway->WaitForStderr(
-          absl::StrCat("request ", i, " was cancelled"), kTimeout))
-          << "render " << i << " never wound down";
-      EXPECT_FALSE(gateway->HasResponse(i));
-      ++cancelled;
+      // The gateway logs either "cancelled request i: soak" or, when the
+      // render's last frames beat the cancel (the client reacts to a
+      // progress notification near the end), "ignored cancel for request i:
+      // not in flight"; then the render completed, which MCP allows.
+      ASSERT_TRUE(
+          gateway->WaitForStderr(absl::StrCat("request ", i, ": "), kTimeout))
+          << "render " << i << ": the cancel was never handled";
+      if (gateway->WaitForStderr(
+              absl::StrCat("ignored cancel for request ", i, ":"),
+              absl::ZeroDuration())) {
+        auto response = gateway->WaitForResponse(i, kTimeout);
+        ASSERT_TRUE(response.has_value());
+        ASSERT_FALSE((*response)["result"]["isError"].get<bool>());
+        ++completed;
+        ++lost_races;
+      } else {
+        ASSERT_TRUE(gateway->WaitForStderr(
+            absl::StrCat("request ", i, " was cancelled"), kTimeout))
+            << "render " << i << " never wound down";
+        EXPECT_FALSE(gateway->HasResponse(i));
+        ++cancelled;
+      }
     } else {
       auto response = gateway->WaitForResponse(i, kTimeout);
       ASSERT_TRUE(response.has_value());
@@ -79,6 +99,9 @@ TEST(SoakTest, FiveHundredRendersCancelledOrCompletedLeaveNothingBehind) {
       rss_warm = gateway->GatewayRssKb();
     }
   }
+  // Most cancels must win; a lost race needs the client to react slower
+  // than the render's last few frames.
+  EXPECT_LE(lost_races, kRenders / 10);
   ASSERT_TRUE(renderer->WaitForStats(
       [&](const auto& s) {
         return s.active() == 0 && s.cancelled() + s.completed() == kRenders;
