@@ -7,7 +7,7 @@ set title "Cost against journal size"
 set xlabel "journal entries"
 set ylabel "milliseconds"
 set logscale xy
-set key top left
+set key below
 set grid
 plot data using 1:2 with linespoints lw 2 title "stats query", \
      data using 1:3 with linespoints lw 2 title "call to first progress", \
