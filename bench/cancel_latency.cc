@@ -4,6 +4,7 @@
 // renderer, real gRPC; cancels land at random points of the render.
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,8 @@
 ABSL_FLAG(int, cancels, 50, "How many renders to cancel");
 ABSL_FLAG(std::string, quality, "standard", "draft, standard or high");
 ABSL_FLAG(int, max_frame, 600, "Cancel at a random frame in [1, max_frame]");
+ABSL_FLAG(std::string, samples_file, "",
+          "If set, also writes every latency (ms), one per line, for plots");
 
 namespace {
 
@@ -98,6 +101,11 @@ int main(int argc, char** argv) {
     // Let the gateway finish its side before the next render starts.
     gateway->WaitForStderr(absl::StrCat("request ", i, " was cancelled"),
                            absl::Seconds(30));
+  }
+  if (const std::string path = absl::GetFlag(FLAGS_samples_file);
+      !path.empty()) {
+    std::ofstream out(path);
+    for (double ms : latencies_ms) out << ms << "\n";
   }
   std::printf("| cancels (%s) | p50 ms | p99 ms | max ms |\n",
               absl::GetFlag(FLAGS_quality).c_str());

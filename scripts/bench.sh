@@ -2,15 +2,41 @@
 # Runs the benchmarks and writes docs/benchmarks.md. Not part of the tests.
 #   bash scripts/bench.sh            full run (several minutes)
 #   bash scripts/bench.sh --smoke    one short pass of each (CI smoke)
+# STOPFRAME_BENCH_NO_BUILD=1 uses ./build as it is (bench targets built).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=5 CANCELS=50 OUT=docs/benchmarks.md
 CALLS=2000 PIPELINED=5000 REF_CANCELS=200
+# Plot data goes to build/bench-data; PNGs to docs/img (linked as img/...).
+DATA=build/bench-data IMG=docs/img IMG_LINK=img
+MICRO_ARGS=(--benchmark_min_time=0.5 --benchmark_repetitions=5
+            --benchmark_report_aggregates_only=true)
+MEMORY_ARGS=(--burst=100 --max_high_jobs=4 --seconds_per_slide=1
+             --short_seconds=1 --long_factor=3)
+REPLICA_ARGS=(--levels=1,2,4,8 --renders=32 --seconds_per_slide=1)
 if [ "${1:-}" = "--smoke" ]; then
   ROUNDS=1 CANCELS=3 OUT=build/benchmarks-smoke.md
   CALLS=100 PIPELINED=500 REF_CANCELS=3
+  IMG=build/bench-img IMG_LINK=bench-img
+  # libbenchmark 1.7 takes plain seconds (1.8 wants "0.01s").
+  MICRO_ARGS=(--benchmark_min_time=0.01)
+  MEMORY_ARGS=(--burst=20 --max_high_jobs=2 --seconds_per_slide=0.2
+               --short_seconds=0.2 --long_factor=2 --long_quality=draft)
+  REPLICA_ARGS=(--levels=1,2 --renders=2 --seconds_per_slide=0.2)
 fi
-bash scripts/build.sh >/dev/null
+mkdir -p "$DATA" "$IMG"
+# plot NAME: bench/plots/NAME.gp from $DATA/NAME.dat to $IMG/NAME.png, and
+# the markdown link; nothing when gnuplot is missing or the data is empty.
+plot() {
+  if command -v gnuplot >/dev/null 2>&1 && [ -s "$DATA/$1.dat" ] &&
+     gnuplot -e "data='$DATA/$1.dat'; out='$IMG/$1.png'; label='${2:-}'" \
+       "bench/plots/$1.gp" 2>/dev/null; then
+    echo "![$1]($IMG_LINK/$1.png)"
+  else
+    echo "(no $1 plot: gnuplot missing or no data)"
+  fi
+}
+[ -n "${STOPFRAME_BENCH_NO_BUILD:-}" ] || bash scripts/build.sh >/dev/null
 export STOPFRAME_BIN_DIR="$PWD/build"
 B=build/bench
 {
@@ -37,7 +63,8 @@ B=build/bench
   echo "to the renderer process reporting active 0 (its WatchStats stream), at"
   echo "random points of real renders."
   echo
-  $B/cancel_latency --cancels="$CANCELS" --quality=standard 2>/dev/null
+  $B/cancel_latency --cancels="$CANCELS" --quality=standard \
+    --samples_file="$DATA/cancel.dat" 2>/dev/null
   echo
   $B/cancel_latency --cancels="$CANCELS" --quality=high --max_frame=400 2>/dev/null
   echo
@@ -48,7 +75,10 @@ B=build/bench
   echo "draft render, for generated journals (real SQLite, real processes)."
   echo
   if [ "$ROUNDS" = 1 ]; then SIZES=1000; else SIZES=1000,10000,100000,1000000; fi
-  $B/journal_scale --sizes="$SIZES" 2>/dev/null
+  $B/journal_scale --sizes="$SIZES" 2>/dev/null | tee "$DATA/journal.md"
+  # entries, stats query ms, first progress ms, total render ms
+  awk -F'|' '$2 ~ /^ *[0-9]+ *$/ {print $2, $5, $6, $7}' "$DATA/journal.md" \
+    > "$DATA/journal.dat"
   echo
   echo "## Protocol overhead against the official TypeScript SDK"
   echo
@@ -74,5 +104,65 @@ B=build/bench
   echo "videos directory, and how many of them ffprobe cannot read."
   echo
   $B/cancel_vs_sigkill --cancels="$REF_CANCELS" --quality=standard 2>/dev/null
+  echo
+  echo "## Micro benchmarks"
+  echo
+  echo "Google Benchmark (\`bench/micro_benchmarks.cc\`), in one process:"
+  echo "painting one slide with FreeType (720p, 1080p), FrameComposer's"
+  echo "RGB to YUV420P conversion (swscale, one new slide per frame, plus a"
+  echo "copy of the pre-painted canvas) and its crossfade (30 of 31 frames"
+  echo "blended, one conversion per slide), LineSplitter over 1000"
+  echo "JSON-RPC lines (64 KiB and 4 KiB reads), ParseMessage of a"
+  echo "\`tools/call\` line, serializing a result, and McpServer::HandleLine of"
+  echo "\`ping\` into a sink that discards. Full runs give aggregates of 5"
+  echo "repetitions."
+  echo
+  echo '```text'
+  $B/micro_benchmarks "${MICRO_ARGS[@]}" --benchmark_color=false \
+    2>/dev/null | tee "$DATA/micro.txt" | grep -v '^\*\*\*'
+  echo '```'
+  # name and time in µs: medians when there are repetitions.
+  awk 'BEGIN { f["ns"] = 0.001; f["us"] = 1; f["ms"] = 1000; f["s"] = 1e6 }
+       /^BM_/ && $1 !~ /_(mean|stddev|cv)$/ {
+         n = $1; sub(/^BM_/, "", n); sub(/_median$/, "", n)
+         print n, $2 * f[$3] }' "$DATA/micro.txt" > "$DATA/micro.dat"
+  echo
+  echo "## Memory footprint"
+  echo
+  echo "VmRSS and VmHWM (the process's peak) from \`/proc/PID/status\` of the"
+  echo "real binaries, plus VmRSS sampled every 2 to 10 ms while work runs"
+  echo "(\`bench/memory_footprint.cc\`). The gateway talks to a separate"
+  echo "renderer, so its numbers are its own; RssFile is mostly the pages of"
+  echo "shared libraries (gRPC, protobuf, abseil, SQLite, libstdc++), shared"
+  echo "with other processes that map them. Renders go straight to the"
+  echo "renderer over gRPC, a fresh renderer process per row. Targets: gateway"
+  echo "idle at most 15 MB, renderer at most 150 MB per high (1080p) job."
+  echo
+  $B/memory_footprint "${MEMORY_ARGS[@]}" 2>/dev/null
+  echo
+  echo "## Renderer replicas behind round_robin"
+  echo
+  echo "Draft renders through a real gateway (\`create_wrapped_video\` over"
+  echo "its stdio, \`bench/replica_scaling.cc\`), C in flight at all times:"
+  echo "against one renderer, then against three renderer processes on"
+  echo "loopback behind the gateway's round_robin channel"
+  echo "(\`--renderer=ipv4:127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3\`). Every"
+  echo "renderer takes 8 jobs, so none is refused. Replicas on one machine"
+  echo "share its cores: they show the balancing, not more CPU."
+  echo
+  $B/replica_scaling "${REPLICA_ARGS[@]}" --data_file="$DATA/replicas.dat" \
+    2>/dev/null
+  echo
+  plot replicas
+  echo
+  echo "## Plots"
+  echo
+  echo "Drawn by gnuplot from \`$DATA\` with \`bench/plots/*.gp\`."
+  echo
+  plot journal
+  echo
+  plot cancel standard
+  echo
+  plot micro
 } > "$OUT"
 cat "$OUT"

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs everything stopframe needs on Debian bookworm (run as root or with
 # sudo): the build toolchain, gRPC/Protobuf/Abseil, FFmpeg libs + libx264,
-# FreeType + DejaVu fonts, SQLite, GoogleTest, ffprobe and openssl (it makes
-# the TLS test certificates) for the tests, Node.js for the official MCP SDK
-# client, then the npm packages the tests and the demo use (versions pinned by
-# their package-lock.json files).
+# FreeType + DejaVu fonts, SQLite, GoogleTest, Google Benchmark and gnuplot
+# (scripts/bench.sh), ffprobe and openssl (it makes the TLS test
+# certificates) for the tests, Node.js for the official MCP SDK client, then
+# the npm packages the tests and the demo use (versions pinned by their
+# package-lock.json files).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +18,7 @@ PACKAGES=(
   libabsl-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev sqlite3
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libx264-dev
-  libfreetype-dev fonts-dejavu-core ffmpeg openssl
+  libfreetype-dev fonts-dejavu-core ffmpeg openssl gnuplot-nox
 )
 # Keep a Node.js that is already there (e.g. from NodeSource); Debian's
 # nodejs and npm packages conflict with it.

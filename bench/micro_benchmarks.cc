@@ -1,0 +1,239 @@
+// Micro benchmarks (Google Benchmark) of the hot paths inside one process:
+// painting a slide, turning it into YUV420P and crossfading, cutting stdin
+// into lines, and parsing and dispatching a JSON-RPC line. Numbers, not
+// tests: scripts/bench.sh prints them as a table.
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "bench/sample_content.h"
+#include "benchmark/benchmark.h"
+#include "gateway/json_rpc.h"
+#include "gateway/line_splitter.h"
+#include "gateway/mcp_server.h"
+#include "gateway/output_sink.h"
+#include "gateway/tools/tool_registry.h"
+#include "renderer/media/frame_composer.h"
+#include "renderer/media/slides.h"
+
+namespace {
+
+namespace media = ::stopframe::media;
+namespace gw = ::stopframe::gateway;
+
+constexpr const char* kFontDir = "/usr/share/fonts/truetype/dejavu";
+
+const std::vector<media::Slide>& Deck() {
+  static const auto* deck = new std::vector<media::Slide>(
+      media::BuildSlides(stopframe::bench::SampleContent()));
+  return *deck;
+}
+
+// One slide painted with FreeType into an RGB canvas; cycles through the
+// deck so every layout counts. Args: width, height.
+void BM_PaintSlide(benchmark::State& state) {
+  auto painter = media::SlidePainter::Create(kFontDir);
+  if (!painter.ok()) {
+    state.SkipWithError("fonts missing");
+    return;
+  }
+  media::RgbImage canvas;
+  canvas.width = static_cast<int>(state.range(0));
+  canvas.height = static_cast<int>(state.range(1));
+  const auto& deck = Deck();
+  // FreeType's first glyph loads are setup, not a steady per-slide cost.
+  for (const media::Slide& slide : deck) {
+    if (!(*painter)->Paint(slide, &canvas).ok()) {
+      state.SkipWithError("paint failed");
+      return;
+    }
+  }
+  size_t i = 0;
+  for (auto _ : state) {
+    if (!(*painter)->Paint(deck[i++ % deck.size()], &canvas).ok()) {
+      state.SkipWithError("paint failed");
+      return;
+    }
+    benchmark::DoNotOptimize(canvas.pixels.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(state.iterations() * canvas.width * canvas.height *
+                          3);
+}
+BENCHMARK(BM_PaintSlide)
+    ->Args({1280, 720})
+    ->Args({1920, 1080})
+    ->Unit(benchmark::kMillisecond);
+
+// FrameComposer fed pre-painted canvases, so only its own work is timed.
+// frames_per_slide 1: every frame is a new slide, i.e. one RGB->YUV420P
+// swscale conversion (BT.709, bicubic, accurate rounding) + progress line +
+// plane copy, plus the source's copy of the pre-painted RGB canvas.
+// frames_per_slide 31 with 30 fade frames: 30 of 31 frames are crossfade
+// blends of two YUV frames (plus one conversion per slide).
+void ComposeFrames(benchmark::State& state, int frames_per_slide,
+                   int fade_frames) {
+  const int width = static_cast<int>(state.range(0));
+  const int height = static_cast<int>(state.range(1));
+  auto painter = media::SlidePainter::Create(kFontDir);
+  if (!painter.ok()) {
+    state.SkipWithError("fonts missing");
+    return;
+  }
+  const auto& deck = Deck();
+  std::vector<media::RgbImage> painted(deck.size());
+  for (size_t i = 0; i < deck.size(); ++i) {
+    painted[i].width = width;
+    painted[i].height = height;
+    if (!(*painter)->Paint(deck[i], &painted[i]).ok()) {
+      state.SkipWithError("paint failed");
+      return;
+    }
+  }
+  media::FrameComposer::Options options;
+  options.width = width;
+  options.height = height;
+  // The real deck; a fresh composer (untimed) when it runs out of frames.
+  options.slide_count = static_cast<int>(deck.size());
+  options.frames_per_slide = frames_per_slide;
+  options.fade_frames = fade_frames;
+  auto source = [&painted](int index, media::RgbImage* canvas) {
+    const media::RgbImage& from = painted[index % painted.size()];
+    canvas->pixels.assign(from.pixels.begin(), from.pixels.end());
+    return absl::OkStatus();
+  };
+  auto composer = media::FrameComposer::Create(options, source);
+  if (!composer.ok()) {
+    state.SkipWithError("composer");
+    return;
+  }
+  // The first frame pays for swscale's lazy setup: not a steady cost.
+  if (!(*composer)->Next().ok()) {
+    state.SkipWithError("Next failed");
+    return;
+  }
+  for (auto _ : state) {
+    auto frame = (*composer)->Next();
+    if (absl::IsOutOfRange(frame.status())) {
+      state.PauseTiming();
+      composer = media::FrameComposer::Create(options, source);
+      state.ResumeTiming();
+      frame = (*composer)->Next();
+    }
+    if (!frame.ok()) {
+      state.SkipWithError("Next failed");
+      return;
+    }
+    benchmark::DoNotOptimize(*frame);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_ConvertRgbToYuv(benchmark::State& state) {
+  ComposeFrames(state, /*frames_per_slide=*/1, /*fade_frames=*/0);
+}
+BENCHMARK(BM_ConvertRgbToYuv)
+    ->Args({1280, 720})
+    ->Args({1920, 1080})
+    ->Unit(benchmark::kMicrosecond);
+
+void BM_CrossfadeFrame(benchmark::State& state) {
+  ComposeFrames(state, /*frames_per_slide=*/31, /*fade_frames=*/30);
+}
+BENCHMARK(BM_CrossfadeFrame)
+    ->Args({1280, 720})
+    ->Args({1920, 1080})
+    ->Unit(benchmark::kMicrosecond);
+
+std::string ToolsCallLine(int id) {
+  return absl::StrCat(R"({"jsonrpc":"2.0","id":)", id,
+                      R"(,"method":"tools/call","params":{"name":"get_entry",)"
+                      R"("arguments":{"id":)",
+                      id % 100 + 1, R"(},"_meta":{"progressToken":)", id,
+                      "}}}");
+}
+
+// LineSplitter over a buffer of 1000 JSON-RPC lines fed in 64 KiB reads,
+// as the read loop does.
+void BM_LineSplitter(benchmark::State& state) {
+  std::string input;
+  for (int i = 0; i < 1000; ++i)
+    absl::StrAppend(&input, ToolsCallLine(i), "\n");
+  size_t lines = 0;
+  gw::LineSplitter splitter(1 << 20,
+                            {.on_line = [&lines](std::string_view) { ++lines; },
+                             .on_oversized = [](size_t) {}});
+  const size_t chunk = static_cast<size_t>(state.range(0));
+  for (auto _ : state) {
+    for (size_t at = 0; at < input.size(); at += chunk) {
+      splitter.Feed(std::string_view(input).substr(at, chunk));
+    }
+  }
+  if (lines != 1000 * static_cast<size_t>(state.iterations())) {
+    state.SkipWithError("lines lost");
+  }
+  state.SetBytesProcessed(state.iterations() * input.size());
+  state.SetItemsProcessed(state.iterations() * 1000);
+}
+BENCHMARK(BM_LineSplitter)->Arg(64 << 10)->Arg(4 << 10);
+
+// jsonrpc::ParseMessage on one tools/call line: parse + classify.
+void BM_ParseToolsCall(benchmark::State& state) {
+  const std::string line = ToolsCallLine(42);
+  for (auto _ : state) {
+    gw::jsonrpc::Message m = gw::jsonrpc::ParseMessage(line);
+    if (m.kind != gw::jsonrpc::Message::Kind::kRequest) {
+      state.SkipWithError("not a request");
+      return;
+    }
+    benchmark::DoNotOptimize(m);
+  }
+  state.SetBytesProcessed(state.iterations() * line.size());
+}
+BENCHMARK(BM_ParseToolsCall);
+
+// Serialize a result as the writer does.
+void BM_SerializeResult(benchmark::State& state) {
+  const gw::jsonrpc::Json result = {
+      {"content",
+       {{{"type", "text"}, {"text", "Entry 42: a walk by the river"}}}},
+      {"structuredContent",
+       {{"id", 42}, {"title", "A walk"}, {"tags", {"walks", "river"}}}}};
+  for (auto _ : state) {
+    std::string line =
+        gw::jsonrpc::Serialize(gw::jsonrpc::MakeResult(42, result));
+    benchmark::DoNotOptimize(line);
+  }
+}
+BENCHMARK(BM_SerializeResult);
+
+class DiscardSink : public gw::OutputSink {
+ public:
+  void Send(std::string line) override { benchmark::DoNotOptimize(line); }
+};
+
+// McpServer::HandleLine for ping after initialize: the whole protocol path
+// (parse, classify, lifecycle check, reply, serialize) on the reader thread,
+// with a sink that discards.
+void BM_McpServerPing(benchmark::State& state) {
+  gw::ToolRegistry tools;
+  DiscardSink sink;
+  gw::McpServer server(gw::McpServerOptions{.worker_threads = 1}, &tools,
+                       &sink);
+  server.HandleLine(
+      R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{)"
+      R"("protocolVersion":"2025-06-18","capabilities":{},)"
+      R"("clientInfo":{"name":"bench","version":"1"}}})");
+  server.HandleLine(
+      R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+  const std::string ping = R"({"jsonrpc":"2.0","id":7,"method":"ping"})";
+  for (auto _ : state) server.HandleLine(ping);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_McpServerPing);
+
+}  // namespace
+
+BENCHMARK_MAIN();
