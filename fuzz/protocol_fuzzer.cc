@@ -94,7 +94,28 @@ class CheckingSink final : public OutputSink {
     if (line.find_first_of("\r\n") != std::string::npos) {
       Fail("an output message spans lines", line);
     }
-    Json message = Json::parse(line, nullptr, /*allow_exceptions=*/false);
+    Json parsed = Json::parse(line, nullptr, /*allow_exceptions=*/false);
+    // A 2025-03-26 batch is answered with one array of responses.
+    if (parsed.is_array()) {
+      if (parsed.empty()) Fail("an empty batch response was sent", line);
+      for (const Json& element : parsed) {
+        if (!element.is_object() || element.contains("method")) {
+          Fail("a batch response holds a non-response", line);
+        }
+        Check(element, line);
+      }
+      return;
+    }
+    Check(parsed, line);
+  }
+
+  std::vector<Json> TakeClientRequests() {
+    absl::MutexLock lock(&mu_);
+    return std::exchange(client_requests_, {});
+  }
+
+ private:
+  void Check(const Json& message, const std::string& line) {
     if (!message.is_object() || message.value("jsonrpc", "") != "2.0") {
       Fail("an output line is not a JSON-RPC 2.0 message", line);
     }
@@ -112,12 +133,6 @@ class CheckingSink final : public OutputSink {
     }
   }
 
-  std::vector<Json> TakeClientRequests() {
-    absl::MutexLock lock(&mu_);
-    return std::exchange(client_requests_, {});
-  }
-
- private:
   absl::Mutex mu_;
   std::vector<Json> client_requests_ ABSL_GUARDED_BY(mu_);
 };
