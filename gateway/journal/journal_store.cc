@@ -1916,6 +1916,19 @@ absl::Status QueryFavorites(sqlite3* db, const std::string& from,
   return absl::OkStatus();
 }
 
+// Reads (name, count) rows, most used first: counts every tag used, keeps
+// the top kTopTags. Shared by the aggregate path and its base-table oracle.
+absl::Status ReadTagCounts(Statement& tags, YearStats& stats) {
+  while (true) {
+    JOURNAL_ASSIGN_OR_RETURN(const bool row, tags.Step());
+    if (!row) return absl::OkStatus();
+    ++stats.tags;
+    if (stats.top_tags.size() < static_cast<size_t>(kTopTags)) {
+      stats.top_tags.push_back({tags.Text(0), static_cast<int>(tags.Int(1))});
+    }
+  }
+}
+
 // Fills every figure but the favourites from the base tables alone, scanning
 // the year's rows (index only). The reference the aggregates must equal.
 absl::Status YearStatsFromEntries(sqlite3* db, const std::string& from,
@@ -1947,14 +1960,7 @@ absl::Status YearStatsFromEntries(sqlite3* db, const std::string& from,
             "GROUP BY tag_id) AS used JOIN tags AS t ON t.id = used.tag_id "
             "ORDER BY used.n DESC, t.name"));
     JOURNAL_RETURN_IF_ERROR(BindYear(tags, from, to));
-    while (true) {
-      JOURNAL_ASSIGN_OR_RETURN(const bool row, tags.Step());
-      if (!row) break;
-      ++stats.tags;
-      if (stats.top_tags.size() < static_cast<size_t>(kTopTags)) {
-        stats.top_tags.push_back({tags.Text(0), static_cast<int>(tags.Int(1))});
-      }
-    }
+    JOURNAL_RETURN_IF_ERROR(ReadTagCounts(tags, stats));
   }
   JOURNAL_ASSIGN_OR_RETURN(
       stats.moods,
@@ -2078,14 +2084,7 @@ absl::Status YearStatsFromAggregates(sqlite3* db, int year,
             "JOIN tags AS t ON t.id = s.tag_id "
             "WHERE s.year = :year ORDER BY s.links DESC, t.name"));
     JOURNAL_RETURN_IF_ERROR(tags.BindText(":year", year_key));
-    while (true) {
-      JOURNAL_ASSIGN_OR_RETURN(const bool row, tags.Step());
-      if (!row) break;
-      ++stats.tags;
-      if (stats.top_tags.size() < static_cast<size_t>(kTopTags)) {
-        stats.top_tags.push_back({tags.Text(0), static_cast<int>(tags.Int(1))});
-      }
-    }
+    JOURNAL_RETURN_IF_ERROR(ReadTagCounts(tags, stats));
   }
   {
     JOURNAL_ASSIGN_OR_RETURN(
