@@ -115,25 +115,6 @@ void ExpectNoSecrets(const Pki& pki, const std::string& log,
   }
 }
 
-// Everything on `fd` until EOF, or an error once `timeout` passes.
-absl::StatusOr<std::string> ReadToEnd(int fd, absl::Duration timeout) {
-  std::string out;
-  const absl::Time deadline = absl::Now() + timeout;
-  while (true) {
-    pollfd p{fd, POLLIN, 0};
-    int ms = static_cast<int>(std::max<int64_t>(
-        0, absl::ToInt64Milliseconds(deadline - absl::Now())));
-    int ready = poll(&p, 1, ms);
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) return absl::DeadlineExceededError("no EOF in time");
-    char buffer[4096];
-    ssize_t n = read(fd, buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return out;
-    out.append(buffer, static_cast<size_t>(n));
-  }
-}
-
 // A stopframe-renderer process with the given extra flags, its stderr
 // captured. Owned by one test.
 class Renderer {

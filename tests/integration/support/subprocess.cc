@@ -112,21 +112,49 @@ std::optional<int> Subprocess::WaitForExit(absl::Duration timeout) {
   return exit_code_;
 }
 
-absl::StatusOr<std::string> ReadLine(int fd, absl::Duration timeout) {
-  std::string line;
-  const absl::Time deadline = absl::Now() + timeout;
+namespace {
+
+// Waits until `fd` is readable (or at EOF); false once `deadline` passes.
+bool WaitReadable(int fd, absl::Time deadline) {
   while (true) {
     pollfd p{fd, POLLIN, 0};
     int ms = static_cast<int>(std::max<int64_t>(
         0, absl::ToInt64Milliseconds(deadline - absl::Now())));
     int ready = poll(&p, 1, ms);
     if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) return absl::DeadlineExceededError("no line in time");
+    return ready > 0;
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ReadLine(int fd, absl::Duration timeout) {
+  std::string line;
+  const absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    if (!WaitReadable(fd, deadline)) {
+      return absl::DeadlineExceededError("no line in time");
+    }
     char c;
     ssize_t n = read(fd, &c, 1);
     if (n <= 0) return absl::UnavailableError("end of stream before a line");
     if (c == '\n') return line;
     line.push_back(c);
+  }
+}
+
+absl::StatusOr<std::string> ReadToEnd(int fd, absl::Duration timeout) {
+  std::string out;
+  const absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    if (!WaitReadable(fd, deadline)) {
+      return absl::DeadlineExceededError("no EOF in time");
+    }
+    char buffer[4096];
+    ssize_t n = read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return out;
+    out.append(buffer, static_cast<size_t>(n));
   }
 }
 

@@ -55,6 +55,8 @@ class Subprocess {
 
 // Reads one '\n'-terminated line from `fd` within `timeout`.
 absl::StatusOr<std::string> ReadLine(int fd, absl::Duration timeout);
+// Everything on `fd` until EOF, or an error once `timeout` passes.
+absl::StatusOr<std::string> ReadToEnd(int fd, absl::Duration timeout);
 
 // Runs a shell command and returns its stdout (for ffprobe and friends).
 absl::StatusOr<std::string> RunCommand(const std::string& command);
