@@ -110,8 +110,8 @@ int RunGateway(const GatewayOptions& options) {
   }
   {
     // Declared in dependency order; the server's workers are joined first.
-    auto renderer =
-        std::make_unique<RendererClient>(MakeRendererChannel(target, *tls));
+    auto renderer = std::make_unique<RendererClient>(
+        [&target, &tls] { return MakeRendererChannel(target, *tls); });
     StdoutWriter out(STDOUT_FILENO);
     ToolRegistry tools;
     McpServer server(McpServerOptions{}, &tools, &out);

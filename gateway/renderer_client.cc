@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <optional>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/grpcpp.h"
@@ -36,8 +37,17 @@ std::shared_ptr<grpc::Channel> MakeRendererChannel(
   return grpc::CreateCustomChannel(target, MakeRendererCredentials(tls), args);
 }
 
-RendererClient::RendererClient(std::shared_ptr<grpc::Channel> channel)
-    : channel_(channel), stub_(pb::Renderer::NewStub(channel)) {}
+RendererClient::RendererClient(ChannelFactory make_channel)
+    : make_channel_(std::move(make_channel)) {}
+
+RendererClient::Connection RendererClient::Connect() {
+  absl::MutexLock lock(&mu_);
+  if (channel_ == nullptr) {
+    channel_ = make_channel_();
+    stub_ = pb::Renderer::NewStub(channel_);
+  }
+  return {channel_, stub_.get()};
+}
 
 absl::StatusOr<pb::Summary> RendererClient::Render(
     const pb::RenderRequest& request, CancelSignal& cancel,
@@ -45,7 +55,8 @@ absl::StatusOr<pb::Summary> RendererClient::Render(
   // A renderer that just restarted may still be inside the channel's
   // reconnect backoff: give it a moment to connect, but fail quickly (and
   // clearly) when nothing is there.
-  if (!channel_->WaitForConnected(std::chrono::system_clock::now() +
+  const Connection connection = Connect();
+  if (!connection.channel->WaitForConnected(std::chrono::system_clock::now() +
                                   std::chrono::seconds(2))) {
     return absl::UnavailableError(
         "the renderer is unreachable: nothing accepted a connection within "
@@ -55,7 +66,7 @@ absl::StatusOr<pb::Summary> RendererClient::Render(
   // The context outlives the hook: it is cleared before `context` dies.
   cancel.OnCancel([&context] { context.TryCancel(); });
   std::unique_ptr<grpc::ClientReader<pb::RenderEvent>> reader =
-      stub_->RenderWrapped(&context, request);
+      connection.stub->RenderWrapped(&context, request);
 
   pb::RenderEvent event;
   absl::Status local_error;  // a failure on our side (e.g. disk)
@@ -118,7 +129,7 @@ absl::StatusOr<pb::RendererStats> RendererClient::GetStats() {
                        std::chrono::seconds(5));
   pb::RendererStats stats;
   grpc::Status status =
-      stub_->GetStats(&context, pb::GetStatsRequest(), &stats);
+      Connect().stub->GetStats(&context, pb::GetStatsRequest(), &stats);
   if (!status.ok()) return FromGrpc(status);
   return stats;
 }

@@ -6,8 +6,10 @@
 #include <optional>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "gateway/cancel_signal.h"
 #include "gateway/renderer_tls.h"
 #include "grpcpp/channel.h"
@@ -23,11 +25,15 @@ std::shared_ptr<grpc::Channel> MakeRendererChannel(
     const std::string& target,
     const std::optional<RendererTls>& tls = std::nullopt);
 
-// The gateway's side of the renderer contract.
+// The gateway's side of the renderer contract. The channel is made on the
+// first render or stats call, not at startup: a gateway that only serves the
+// journal never starts gRPC's threads or touches its code, which is most of
+// an idle gateway's memory.
 // Owned by the gateway app. Thread-safe: any number of concurrent renders.
 class RendererClient {
  public:
-  explicit RendererClient(std::shared_ptr<grpc::Channel> channel);
+  using ChannelFactory = std::function<std::shared_ptr<grpc::Channel>()>;
+  explicit RendererClient(ChannelFactory make_channel);
 
   struct StreamCallbacks {
     std::function<void(const stopframe::renderer::v1::Progress&)> on_progress;
@@ -48,8 +54,17 @@ class RendererClient {
   absl::StatusOr<stopframe::renderer::v1::RendererStats> GetStats();
 
  private:
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<stopframe::renderer::v1::Renderer::Stub> stub_;
+  struct Connection {
+    std::shared_ptr<grpc::Channel> channel;
+    stopframe::renderer::v1::Renderer::Stub* stub;  // owned by the client
+  };
+  Connection Connect();
+
+  const ChannelFactory make_channel_;
+  absl::Mutex mu_;
+  std::shared_ptr<grpc::Channel> channel_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<stopframe::renderer::v1::Renderer::Stub> stub_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace stopframe::gateway
