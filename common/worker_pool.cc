@@ -4,9 +4,12 @@
 
 namespace stopframe {
 
-WorkerPool::WorkerPool(int threads) {
+WorkerPool::WorkerPool(int threads, std::function<void()> on_start)
+    : on_start_(std::move(on_start)) {
   threads_.reserve(threads);
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this] { Loop(); });
+  }
 }
 
 WorkerPool::~WorkerPool() {
@@ -23,6 +26,7 @@ void WorkerPool::Submit(std::function<void()> job) {
 }
 
 void WorkerPool::Loop() {
+  if (on_start_) on_start_();
   while (true) {
     std::function<void()> job;
     {

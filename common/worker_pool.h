@@ -11,13 +11,14 @@
 
 namespace stopframe {
 
-// A fixed set of threads that run submitted jobs in order.
+// A fixed set of threads that run submitted jobs in order. Each thread first
+// runs `on_start` (if given), e.g. to lower its own priority.
 // Owns and joins its threads: the destructor finishes every queued job first,
 // so a job's owner must make queued jobs quick to finish (e.g. cancel them).
 // Thread-safe: Submit may be called from any thread, including a job.
 class WorkerPool {
  public:
-  explicit WorkerPool(int threads);
+  explicit WorkerPool(int threads, std::function<void()> on_start = nullptr);
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -30,6 +31,7 @@ class WorkerPool {
   absl::Mutex mu_;
   std::deque<std::function<void()>> jobs_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  const std::function<void()> on_start_;
   std::vector<std::thread> threads_;
 };
 

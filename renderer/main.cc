@@ -23,6 +23,9 @@ ABSL_FLAG(int, max_concurrent, 0,
           "Renders at once; more get RESOURCE_EXHAUSTED. 0 = number of cores");
 ABSL_FLAG(std::string, font_dir, "/usr/share/fonts/truetype/dejavu",
           "Directory holding DejaVuSans.ttf and DejaVuSans-Bold.ttf");
+ABSL_FLAG(int, render_nice, 10,
+          "Nice value of render threads (x264's included), so encodes yield "
+          "the CPU to cancels and to other processes; 0 = normal priority");
 ABSL_FLAG(int, shutdown_grace_ms, 3000,
           "On SIGTERM, how long in-flight renders may finish before cancel");
 ABSL_FLAG(int, ready_fd, -1,
@@ -58,6 +61,12 @@ int main(int argc, char** argv) {
   }
   options.service.max_concurrent = max_concurrent > 0 ? max_concurrent : 1;
   options.service.font_dir = absl::GetFlag(FLAGS_font_dir);
+  options.service.render_nice = absl::GetFlag(FLAGS_render_nice);
+  if (options.service.render_nice < 0 || options.service.render_nice > 19) {
+    std::fprintf(stderr, "stopframe-renderer: --render_nice must be in 0..19, "
+                 "got %d\n", options.service.render_nice);
+    return 1;
+  }
   options.max_connection_age_ms = absl::GetFlag(FLAGS_max_connection_age_ms);
   auto tls = stopframe::renderer::LoadServerTls(
       {.cert_path = absl::GetFlag(FLAGS_tls_cert),

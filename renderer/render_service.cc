@@ -1,5 +1,9 @@
 #include "renderer/render_service.h"
 
+#include <cstdio>
+#include <string>
+
+#include "common/thread_priority.h"
 #include "renderer/render_reactor.h"
 #include "renderer/stats_watch_reactor.h"
 
@@ -8,7 +12,14 @@ namespace stopframe::renderer {
 namespace pb = ::stopframe::renderer::v1;
 
 RenderService::RenderService(RenderServiceOptions options)
-    : options_(std::move(options)), pool_(options_.max_concurrent) {
+    : options_(std::move(options)),
+      pool_(options_.max_concurrent, [nice = options_.render_nice] {
+        if (nice == 0) return;
+        if (absl::Status s = SetCurrentThreadNice(nice); !s.ok()) {
+          std::fprintf(stderr, "stopframe-renderer: %s; rendering at normal "
+                       "priority\n", std::string(s.message()).c_str());
+        }
+      }) {
   absl::MutexLock lock(&mu_);
   stats_.set_max_concurrent(options_.max_concurrent);
 }

@@ -17,6 +17,10 @@ class StatsWatchReactor;
 struct RenderServiceOptions {
   int max_concurrent = 2;  // renders at once; more get RESOURCE_EXHAUSTED
   std::string font_dir = "/usr/share/fonts/truetype/dejavu";
+  // Nice value of the render workers and, inherited, of x264's threads: an
+  // encode is batch work and must not starve the gRPC threads that carry a
+  // cancel, nor a gateway sharing the machine. 0 keeps normal priority.
+  int render_nice = 10;
 };
 
 // The gRPC edge of the renderer: admits renders, runs each on a worker

@@ -3,6 +3,8 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -10,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -276,6 +279,40 @@ TEST_F(RenderCancelTest, CancelMidRenderStopsRendererAndSendsNoResponse) {
       "next", {{"year", 2025}, {"quality", "draft"}, {"secondsPerSlide", 0.2}});
   EXPECT_GT(after["frames"].get<int64_t>(), 0);
   EXPECT_THAT(Videos(), SizeIs(2));
+}
+
+// Nice values of a process's threads, read from /proc/PID/task/*/stat.
+std::vector<int> ThreadNiceValues(pid_t pid) {
+  std::vector<int> nice;
+  const std::string dir = absl::StrCat("/proc/", pid, "/task");
+  for (const auto& task : std::filesystem::directory_iterator(dir)) {
+    const std::string stat = ReadFile(task.path().string() + "/stat");
+    // Fields after "(comm)": state is field 3, nice is field 19.
+    std::vector<std::string> fields =
+        absl::StrSplit(stat.substr(stat.rfind(')') + 2), ' ');
+    int value = 0;
+    if (fields.size() > 16 && absl::SimpleAtoi(fields[16], &value)) {
+      nice.push_back(value);
+    }
+  }
+  return nice;
+}
+
+TEST_F(RenderCancelTest, EncodeThreadsYieldTheCpuAndGrpcThreadsDoNot) {
+  gateway_->CallTool(
+      "nice", "create_wrapped_video",
+      {{"year", 2025}, {"quality", "standard"}, {"secondsPerSlide", 4}});
+  ASSERT_TRUE(WaitForProgress("nice", 5));
+  const std::vector<int> nice = ThreadNiceValues(renderer_->process().pid());
+  gateway_->Cancel("nice", "seen enough");
+  // The render worker and the x264 threads it started run at nice 10; the
+  // main and gRPC threads, which carry the cancel, stay at 0.
+  EXPECT_GE(std::count(nice.begin(), nice.end(), 10), 3)
+      << absl::StrJoin(nice, " ");
+  EXPECT_GE(std::count(nice.begin(), nice.end(), 0), 2)
+      << absl::StrJoin(nice, " ");
+  ASSERT_TRUE(renderer_->WaitForStats(
+      [](const pb::RendererStats& s) { return s.active() == 0; }, kTimeout));
 }
 
 TEST_F(RenderCancelTest, CancelBeforeFirstFrameDoesNoHarm) {
