@@ -1,5 +1,7 @@
 #include "renderer/media/h264_mp4_encoder.h"
 
+#include <algorithm>
+#include <thread>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -101,7 +103,11 @@ absl::Status H264Mp4Encoder::Open(const VideoSpec& spec) {
   // makes every slide a seek point and a fragment; this only caps the gap.
   // Fewer needless text keyframes was worth ~20% of encode time.
   codec_->gop_size = 10 * spec.fps;
-  codec_->thread_count = 0;  // let x264 pick its thread count
+  // One x264 frame thread per core. Its default, 1.5 per core, bought no
+  // speed on 2 cores, but held ~20 MB more at 1080p and more frames in
+  // flight that a cancelled encoder must finish before its threads stop.
+  codec_->thread_count = static_cast<int>(
+      std::clamp(std::thread::hardware_concurrency(), 1u, 16u));
   // Matches the BT.709 limited-range conversion in FrameComposer.
   codec_->color_range = AVCOL_RANGE_MPEG;
   codec_->colorspace = AVCOL_SPC_BT709;
