@@ -94,18 +94,31 @@ class McpPeer {
 
   // The next message on the child's stdout; nullopt on timeout or EOF.
   std::optional<Json> Next(absl::Duration timeout) {
+    std::optional<std::string> line = NextLine(timeout);
+    if (!line) return std::nullopt;
+    return Json::parse(*line, nullptr, false);
+  }
+
+  // Whether a whole line is already read and waiting.
+  bool LineBuffered() const {
+    return buffer_.find('\n', start_) != std::string::npos;
+  }
+
+  // The next line on the child's stdout, unparsed, without its newline;
+  // nullopt on timeout or EOF. Lets a benchmark keep JSON parsing out of
+  // what it times.
+  std::optional<std::string> NextLine(absl::Duration timeout) {
     const absl::Time deadline = absl::Now() + timeout;
     while (true) {
       const size_t newline = buffer_.find('\n', start_);
       if (newline != std::string::npos) {
-        Json message = Json::parse(buffer_.begin() + start_,
-                                   buffer_.begin() + newline, nullptr, false);
+        std::string line = buffer_.substr(start_, newline - start_);
         start_ = newline + 1;
         if (start_ == buffer_.size()) {
           buffer_.clear();
           start_ = 0;
         }
-        return message;
+        return line;
       }
       if (start_ > 0) {
         buffer_.erase(0, start_);
