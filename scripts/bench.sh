@@ -92,7 +92,10 @@ B=build/bench
   echo "StdioServerTransport of \`@modelcontextprotocol/sdk\`, same tool name,"
   echo "input schema and result shape; its journal is in memory, which favours"
   echo "it). Same client for both: sequential round trips, then 64 requests kept"
-  echo "in flight; \`ping\` is the protocol path without a tool. Targets: p50 at"
+  echo "in flight. The client stays out of the measurement: requests are formatted"
+  echo "before the clock starts, a round trip ends when its reply arrives (parsed"
+  echo "after), and pipelined replies are counted by line, one in 64 parsed in"
+  echo "full. \`ping\` is the protocol path without a tool. Targets: p50 at"
   echo "most 0.25x the SDK's, throughput at least 4x. The second table is ours"
   echo "alone, idle against 8 draft renders in flight (target: p99 at most 2x)."
   echo
