@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -305,9 +306,11 @@ TEST_F(RenderCancelTest, EncodeThreadsYieldTheCpuAndGrpcThreadsDoNot) {
   ASSERT_TRUE(WaitForProgress("nice", 5));
   const std::vector<int> nice = ThreadNiceValues(renderer_->process().pid());
   gateway_->Cancel("nice", "seen enough");
-  // The render worker and the x264 threads it started run at nice 10; the
+  // The render worker and the x264 threads it started run at nice 10 (x264
+  // starts frame and lookahead threads only with more than one core); the
   // main and gRPC threads, which carry the cancel, stay at 0.
-  EXPECT_GE(std::count(nice.begin(), nice.end(), 10), 3)
+  const int niced = std::thread::hardware_concurrency() > 1 ? 3 : 1;
+  EXPECT_GE(std::count(nice.begin(), nice.end(), 10), niced)
       << absl::StrJoin(nice, " ");
   EXPECT_GE(std::count(nice.begin(), nice.end(), 0), 2)
       << absl::StrJoin(nice, " ");
