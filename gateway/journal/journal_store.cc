@@ -1386,27 +1386,8 @@ absl::StatusOr<Entry> JournalStore::CreateEntry(const NewEntry& entry) {
 }
 
 absl::Status JournalStore::ImportEntries(const std::vector<NewEntry>& entries) {
-  const absl::Time now = absl::Now();
-  std::vector<ValidEntry> valid;
-  valid.reserve(entries.size());
-  for (size_t i = 0; i < entries.size(); ++i) {
-    absl::StatusOr<ValidEntry> v = Validate(entries[i], now);
-    if (!v.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("entry ", i, ": ", v.status().message()));
-    }
-    valid.push_back(*std::move(v));
-  }
-  const std::string timestamp = Timestamp(now);
-  absl::MutexLock l(&mu_);
-  JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
-                           Transaction::BeginWrite(*statements_));
-  JOURNAL_ASSIGN_OR_RETURN(EntryWriter writer, EntryWriter::Prepare(db_));
-  for (size_t i = 0; i < entries.size(); ++i) {
-    JOURNAL_RETURN_IF_ERROR(
-        writer.Insert(entries[i], valid[i], timestamp).status());
-  }
-  return tx.Commit();
+  return ImportEntries(static_cast<int64_t>(entries.size()),
+                       [&](int64_t i, NewEntry& entry) { entry = entries[i]; });
 }
 
 absl::Status JournalStore::ImportEntries(
@@ -1414,7 +1395,8 @@ absl::Status JournalStore::ImportEntries(
   const absl::Time now = absl::Now();
   const std::string timestamp = Timestamp(now);
   absl::MutexLock l(&mu_);
-  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginWrite(db_));
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
+                           Transaction::BeginWrite(*statements_));
   JOURNAL_ASSIGN_OR_RETURN(EntryWriter writer, EntryWriter::Prepare(db_));
   NewEntry entry;
   for (int64_t i = 0; i < count; ++i) {
