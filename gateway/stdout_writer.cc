@@ -79,17 +79,12 @@ void StdoutWriter::WriteHeld() {
     // Someone else is writing (and will come back for the rest), or what was
     // held went out with another batch.
     if (writing_ || queue_.empty()) return;
-    TakeBatchLocked(batch);
-    writing_ = true;
-    broken = broken_;
+    broken = TakeBatchLocked(batch);
   }
-  const bool ok = broken || WriteAll(batch);
-  absl::MutexLock lock(&mu_);
-  writing_ = false;  // the writer thread takes over what is left
-  if (!ok) broken_ = true;
+  WriteTaken(batch, broken);  // the writer thread takes over what is left
 }
 
-void StdoutWriter::TakeBatchLocked(std::vector<std::string>& batch) {
+bool StdoutWriter::TakeBatchLocked(std::vector<std::string>& batch) {
   // Whatever is queued, up to kMaxBatchBytes (and at least one line), goes
   // out in one writev. Lines left queued can still be coalesced, and taken
   // lines stay few enough that the droppable cap still bounds memory.
@@ -102,6 +97,17 @@ void StdoutWriter::TakeBatchLocked(std::vector<std::string>& batch) {
     queue_.pop_front();
   }
   queued_bytes_ -= bytes;
+  writing_ = true;
+  return broken_;
+}
+
+void StdoutWriter::WriteTaken(const std::vector<std::string>& batch,
+                              bool broken) {
+  // Once the reader went away, output is dropped and serving goes on.
+  const bool ok = broken || WriteAll(batch);
+  absl::MutexLock lock(&mu_);
+  writing_ = false;
+  if (!ok) broken_ = true;
 }
 
 bool StdoutWriter::WriteAll(const std::vector<std::string>& batch) {
@@ -143,15 +149,9 @@ void StdoutWriter::Loop() {
       };
       mu_.Await(absl::Condition(&ready));
       if (queue_.empty()) return;
-      TakeBatchLocked(batch);
-      writing_ = true;
-      broken = broken_;
+      broken = TakeBatchLocked(batch);
     }
-    // Once the reader went away, output is dropped and serving goes on.
-    const bool ok = broken || WriteAll(batch);
-    absl::MutexLock lock(&mu_);
-    writing_ = false;
-    if (!ok) broken_ = true;
+    WriteTaken(batch, broken);
   }
 }
 

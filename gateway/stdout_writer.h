@@ -56,8 +56,13 @@ class StdoutWriter final : public OutputSink {
   static constexpr size_t kMaxBatchBytes = 256 << 10;
   static constexpr size_t kMaxBatchLines = 256;
   void Loop();
-  void TakeBatchLocked(std::vector<std::string>& batch)
+  // Moves the next batch out of the queue and claims the write (writing_);
+  // returns whether output is already broken (then the batch is dropped).
+  bool TakeBatchLocked(std::vector<std::string>& batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes a batch TakeBatchLocked returned, then releases the write.
+  void WriteTaken(const std::vector<std::string>& batch, bool broken)
+      ABSL_LOCKS_EXCLUDED(mu_);
   // Writes every line; false once the fd fails (the reader went away).
   bool WriteAll(const std::vector<std::string>& batch);
 
