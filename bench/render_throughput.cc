@@ -5,9 +5,9 @@
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -25,6 +25,10 @@ ABSL_FLAG(std::string, quality, "standard", "draft, standard or high");
 ABSL_FLAG(double, seconds_per_slide, 3.0, "Seconds each slide is shown");
 ABSL_FLAG(std::string, preset, "veryfast", "x264 preset for both sides");
 ABSL_FLAG(bool, skip_ffmpeg, false, "Only measure the renderer");
+ABSL_FLAG(int, lanes, 0,
+          "Encode lanes of the renderer; 0 = as the renderer "
+          "picks for one render on this machine");
+ABSL_FLAG(int, threads_per_lane, 0, "x264 threads per lane; 0 = auto");
 
 namespace {
 
@@ -48,7 +52,7 @@ double Median(std::vector<double> v) {
 }
 
 Sample RunOurs(const VideoSpec& spec, int64_t* frames) {
-  std::atomic<bool> cancelled{false};
+  std::stop_source cancelled;
   stopframe::media::RenderCallbacks callbacks;
   int64_t bytes = 0;
   callbacks.on_bytes = [&](absl::Span<const uint8_t> b) {
@@ -61,7 +65,8 @@ Sample RunOurs(const VideoSpec& spec, int64_t* frames) {
   const double cpu0 = CpuSeconds(RUSAGE_SELF);
   const absl::Time t0 = absl::Now();
   auto summary = stopframe::media::RenderWrappedVideo(
-      stopframe::bench::SampleContent(), spec, cancelled, callbacks);
+      stopframe::bench::SampleContent(), spec, cancelled.get_token(),
+      callbacks);
   Sample s{absl::ToDoubleSeconds(absl::Now() - t0),
            CpuSeconds(RUSAGE_SELF) - cpu0};
   if (!summary.ok()) {
@@ -124,6 +129,8 @@ int main(int argc, char** argv) {
   }
   spec.seconds_per_slide = absl::GetFlag(FLAGS_seconds_per_slide);
   spec.preset = absl::GetFlag(FLAGS_preset);
+  spec.lanes = absl::GetFlag(FLAGS_lanes);
+  spec.threads_per_lane = absl::GetFlag(FLAGS_threads_per_lane);
   auto valid = stopframe::media::ValidateVideoSpec(spec);
   if (!valid.ok()) {
     std::fprintf(stderr, "%s\n", valid.status().ToString().c_str());

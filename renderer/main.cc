@@ -26,6 +26,11 @@ ABSL_FLAG(std::string, font_dir, "/usr/share/fonts/truetype/dejavu",
 ABSL_FLAG(int, render_nice, 10,
           "Nice value of render threads (x264's included), so encodes yield "
           "the CPU to cancels and to other processes; 0 = normal priority");
+ABSL_FLAG(int, max_lanes, 0,
+          "Slides one render encodes at once, each on its own thread and x264 "
+          "encoder (more speed, ~150 MB more per 1080p lane). A render gets "
+          "its share of the cores, at most this many. 0 = 4; 1 = one encoder "
+          "per render");
 ABSL_FLAG(int, shutdown_grace_ms, 3000,
           "On SIGTERM, how long in-flight renders may finish before cancel");
 ABSL_FLAG(int, ready_fd, -1,
@@ -63,8 +68,19 @@ int main(int argc, char** argv) {
   options.service.font_dir = absl::GetFlag(FLAGS_font_dir);
   options.service.render_nice = absl::GetFlag(FLAGS_render_nice);
   if (options.service.render_nice < 0 || options.service.render_nice > 19) {
-    std::fprintf(stderr, "stopframe-renderer: --render_nice must be in 0..19, "
-                 "got %d\n", options.service.render_nice);
+    std::fprintf(stderr,
+                 "stopframe-renderer: --render_nice must be in 0..19, "
+                 "got %d\n",
+                 options.service.render_nice);
+    return 1;
+  }
+  options.service.max_lanes = absl::GetFlag(FLAGS_max_lanes);
+  if (options.service.max_lanes == 0) options.service.max_lanes = 4;
+  if (options.service.max_lanes < 1 || options.service.max_lanes > 16) {
+    std::fprintf(stderr,
+                 "stopframe-renderer: --max_lanes must be in 0..16, "
+                 "got %d\n",
+                 options.service.max_lanes);
     return 1;
   }
   options.max_connection_age_ms = absl::GetFlag(FLAGS_max_connection_age_ms);

@@ -33,7 +33,8 @@ RenderReactor* RenderReactor::Start(RenderService* service,
     reactor->Finish(ToGrpcStatus(job.status()));
     return reactor;
   }
-  if (!service->TryStartRender()) {
+  media::LanePlan plan;
+  if (!service->TryStartRender(&plan)) {
     reactor->Finish(grpc::Status(
         grpc::StatusCode::RESOURCE_EXHAUSTED,
         absl::StrCat("renderer is busy: ", service->options().max_concurrent,
@@ -41,6 +42,8 @@ RenderReactor* RenderReactor::Start(RenderService* service,
                      "later or add a replica")));
     return reactor;
   }
+  job->video.lanes = plan.lanes;
+  job->video.threads_per_lane = plan.threads_per_lane;
   service->pool().Submit(
       [reactor, job = *std::move(job)] { reactor->Run(job); });
   return reactor;
@@ -100,8 +103,8 @@ void RenderReactor::Run(const RenderJobSpec& job) {
     WorkerDone(grpc::Status(grpc::StatusCode::CANCELLED, "render cancelled"));
   };
 
-  absl::StatusOr<media::RenderSummary> summary =
-      media::RenderWrappedVideo(job.content, job.video, cancelled_, callbacks);
+  absl::StatusOr<media::RenderSummary> summary = media::RenderWrappedVideo(
+      job.content, job.video, stop_.get_token(), callbacks);
   if (finished_early) return;
   absl::Status status = summary.status();
   if (status.ok() && !pending.empty()) status = send_chunk(pending.size());
@@ -121,7 +124,7 @@ void RenderReactor::Run(const RenderJobSpec& job) {
 
   RenderService::Outcome outcome = RenderService::Outcome::kCompleted;
   grpc::Status final_status = grpc::Status::OK;
-  if (cancelled_.load()) {
+  if (stop_.stop_requested()) {
     outcome = RenderService::Outcome::kCancelled;
     final_status =
         grpc::Status(grpc::StatusCode::CANCELLED, "render cancelled");
@@ -145,10 +148,10 @@ absl::Status RenderReactor::Enqueue(pb::RenderEvent event) {
       return absl::OkStatus();
     }
     auto has_space_or_cancelled = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return cancelled_.load() || queue_.size() < kMaxQueuedEvents;
+      return stop_.stop_requested() || queue_.size() < kMaxQueuedEvents;
     };
     mu_.Await(absl::Condition(&has_space_or_cancelled));
-    if (cancelled_.load()) return absl::CancelledError("render cancelled");
+    if (stop_.stop_requested()) return absl::CancelledError("render cancelled");
     queue_.push_back(std::move(event));
     if (!write_in_flight_) {
       write_in_flight_ = true;
@@ -167,8 +170,8 @@ void RenderReactor::OnWriteDone(bool ok) {
     absl::MutexLock lock(&mu_);
     queue_.pop_front();
     write_in_flight_ = false;
-    if (!ok) cancelled_.store(true);  // the stream broke: nobody is reading
-    if (!cancelled_.load() && !queue_.empty()) {
+    if (!ok) stop_.request_stop();  // the stream broke: nobody is reading
+    if (!stop_.stop_requested() && !queue_.empty()) {
       write_in_flight_ = true;
       next = &queue_.front();
     } else if (worker_done_ && !finished_) {
@@ -190,7 +193,7 @@ void RenderReactor::WorkerDone(grpc::Status status) {
     absl::MutexLock lock(&mu_);
     worker_done_ = true;
     final_status_ = status;
-    if (!write_in_flight_ && (queue_.empty() || cancelled_.load()) &&
+    if (!write_in_flight_ && (queue_.empty() || stop_.stop_requested()) &&
         !finished_) {
       finished_ = finish = true;
     }
@@ -203,7 +206,7 @@ void RenderReactor::WorkerDone(grpc::Status status) {
 void RenderReactor::OnCancel() {
   {
     absl::MutexLock lock(&mu_);
-    cancelled_.store(true);
+    stop_.request_stop();
   }
   ReactionFinished(this);
 }

@@ -1,8 +1,8 @@
 #ifndef STOPFRAME_RENDERER_RENDER_REACTOR_H_
 #define STOPFRAME_RENDERER_RENDER_REACTOR_H_
 
-#include <atomic>
 #include <deque>
+#include <stop_token>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -43,9 +43,9 @@ class RenderReactor final
   void WorkerDone(grpc::Status status);
 
   RenderService* const service_;
-  // Read lock-free by the encode loop each frame; written under mu_ so that
-  // a worker waiting for queue space wakes up.
-  std::atomic<bool> cancelled_{false};
+  // Read lock-free by the encode; requested under mu_ so that a worker
+  // waiting for queue space wakes up.
+  std::stop_source stop_;
 
   absl::Mutex mu_;
   std::deque<stopframe::renderer::v1::RenderEvent> queue_ ABSL_GUARDED_BY(mu_);

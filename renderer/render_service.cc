@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <string>
+#include <thread>
 
 #include "common/thread_priority.h"
 #include "renderer/render_reactor.h"
@@ -16,8 +17,10 @@ RenderService::RenderService(RenderServiceOptions options)
       pool_(options_.max_concurrent, [nice = options_.render_nice] {
         if (nice == 0) return;
         if (absl::Status s = SetCurrentThreadNice(nice); !s.ok()) {
-          std::fprintf(stderr, "stopframe-renderer: %s; rendering at normal "
-                       "priority\n", std::string(s.message()).c_str());
+          std::fprintf(stderr,
+                       "stopframe-renderer: %s; rendering at normal "
+                       "priority\n",
+                       std::string(s.message()).c_str());
         }
       }) {
   absl::MutexLock lock(&mu_);
@@ -69,7 +72,7 @@ void RenderService::PublishLocked() {
   for (StatsWatchReactor* watcher : watchers_) watcher->Offer(stats_);
 }
 
-bool RenderService::TryStartRender() {
+bool RenderService::TryStartRender(media::LanePlan* plan) {
   absl::MutexLock lock(&mu_);
   if (stats_.active() >= options_.max_concurrent) {
     stats_.set_rejected(stats_.rejected() + 1);
@@ -78,6 +81,9 @@ bool RenderService::TryStartRender() {
   }
   stats_.set_active(stats_.active() + 1);
   stats_.set_started(stats_.started() + 1);
+  *plan =
+      media::PlanLanes(static_cast<int>(std::thread::hardware_concurrency()),
+                       stats_.active(), options_.max_lanes);
   PublishLocked();
   return true;
 }

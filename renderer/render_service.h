@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "common/worker_pool.h"
+#include "renderer/media/encode_lanes.h"
 #include "stopframe/renderer/v1/renderer.grpc.pb.h"
 
 namespace stopframe::renderer {
@@ -21,6 +22,9 @@ struct RenderServiceOptions {
   // encode is batch work and must not starve the gRPC threads that carry a
   // cancel, nor a gateway sharing the machine. 0 keeps normal priority.
   int render_nice = 10;
+  // A render encodes slides on up to this many lanes, taking its share of
+  // the cores given the renders running (media::PlanLanes).
+  int max_lanes = 4;
 };
 
 // The gRPC edge of the renderer: admits renders, runs each on a worker
@@ -49,8 +53,9 @@ class RenderService final
   // Called by render reactors.
   const RenderServiceOptions& options() const { return options_; }
   WorkerPool& pool() { return pool_; }
-  // Reserves one of max_concurrent slots; false when all are taken.
-  bool TryStartRender();
+  // Reserves one of max_concurrent slots; false when all are taken. On
+  // success, `plan` is this render's share of the cores.
+  bool TryStartRender(media::LanePlan* plan);
   void CountRejected();
   enum class Outcome { kCompleted, kCancelled, kFailed };
   void EndRender(Outcome outcome, int64_t frames_encoded);

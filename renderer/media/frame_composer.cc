@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "renderer/media/av_util.h"
 
 extern "C" {
 #include <libavutil/error.h>
@@ -16,12 +17,6 @@ extern "C" {
 
 namespace stopframe::media {
 namespace {
-
-absl::Status AvError(const char* what, int err) {
-  char text[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(err, text, sizeof(text));
-  return absl::InternalError(absl::StrCat(what, ": ", text));
-}
 
 struct Yuv {
   uint8_t y, u, v;
@@ -98,16 +93,11 @@ void FillSpan(AVFrame* f, int plane, int row, int x0, int x1, uint8_t value) {
 
 }  // namespace
 
-void FrameComposer::FrameDeleter::operator()(AVFrame* frame) const {
-  av_frame_free(&frame);
-}
-
 void FrameComposer::SwsDeleter::operator()(SwsContext* context) const {
   sws_freeContext(context);
 }
 
-absl::StatusOr<FrameComposer::FramePtr> FrameComposer::AllocFrame(int width,
-                                                                  int height) {
+absl::StatusOr<FramePtr> FrameComposer::AllocFrame(int width, int height) {
   FramePtr frame(av_frame_alloc());
   if (frame == nullptr) return absl::ResourceExhaustedError("av_frame_alloc");
   frame->format = AV_PIX_FMT_YUV420P;
@@ -215,12 +205,17 @@ absl::StatusOr<const AVFrame*> FrameComposer::Next() {
     out_holds_ = slide;
   }
   // Otherwise out_ already holds this slide: a held frame costs nothing.
-  out_->pts = i;
+  out_->pts = i + pts_offset_;
   // A keyframe where each slide begins: a seek point that x264 would spend
   // bits on anyway, instead of one every N frames in the middle of a slide.
   out_->pict_type = local == 0 ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
   ++next_frame_;
   return out_.get();
+}
+
+void FrameComposer::SeekTo(int64_t index, int64_t pts) {
+  next_frame_ = index;
+  pts_offset_ = pts - index;
 }
 
 void FrameComposer::DrawProgress(int slide, AVFrame* f) const {

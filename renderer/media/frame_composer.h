@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "renderer/media/av_util.h"
 #include "renderer/media/slides.h"
 
 extern "C" {
@@ -57,19 +58,19 @@ class FrameComposer {
     return int64_t{options_.slide_count} * options_.frames_per_slide;
   }
 
-  // Composes the next frame (pts = its index, starting at 0). The frame is
-  // owned by the composer and stays valid until the next call. OUT_OF_RANGE
-  // after frame_count() frames.
+  // Composes the next frame (pts = its index, starting at 0, unless SeekTo
+  // said otherwise). The frame is owned by the composer and stays valid until
+  // the next call. OUT_OF_RANGE after frame_count() frames.
   absl::StatusOr<const AVFrame*> Next();
 
+  // Makes frame `index` the next one, stamped with `pts` (and the frames
+  // after it with pts + 1, ...). Slides are painted again only if needed.
+  void SeekTo(int64_t index, int64_t pts);
+
  private:
-  struct FrameDeleter {
-    void operator()(AVFrame* frame) const;
-  };
   struct SwsDeleter {
     void operator()(SwsContext* context) const;
   };
-  using FramePtr = std::unique_ptr<AVFrame, FrameDeleter>;
 
   static absl::StatusOr<FramePtr> AllocFrame(int width, int height);
   absl::Status Load(int index, AVFrame* into);
@@ -86,6 +87,7 @@ class FrameComposer {
   int next_index_ = -1;
   int out_holds_ = -1;  // slide whose pixels out_ holds unblended, or -1
   int64_t next_frame_ = 0;
+  int64_t pts_offset_ = 0;  // pts - frame index
 };
 
 }  // namespace stopframe::media

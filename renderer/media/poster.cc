@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "renderer/media/av_util.h"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -23,24 +24,10 @@ namespace {
 // Below this the poster would be an unreadable thumbnail; give up instead.
 constexpr int kMinPosterWidth = 64;
 
-absl::Status AvError(const char* what, int err) {
-  char text[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(err, text, sizeof(text));
-  return absl::InternalError(absl::StrCat(what, ": ", text));
-}
-
 struct CodecContextDeleter {
   void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
 };
-struct FrameDeleter {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-struct PacketDeleter {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
 using CodecContextPtr = std::unique_ptr<AVCodecContext, CodecContextDeleter>;
-using FramePtr = std::unique_ptr<AVFrame, FrameDeleter>;
-using PacketPtr = std::unique_ptr<AVPacket, PacketDeleter>;
 
 }  // namespace
 

@@ -1,10 +1,12 @@
 #include "renderer/media/video_pipeline.h"
 
 #include <algorithm>
-#include <chrono>
+#include <climits>
 #include <cmath>
 #include <memory>
+#include <stop_token>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -12,10 +14,16 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "renderer/media/encode_lanes.h"
 #include "renderer/media/frame_composer.h"
-#include "renderer/media/h264_mp4_encoder.h"
+#include "renderer/media/mp4_fragment_writer.h"
 #include "renderer/media/poster.h"
 #include "renderer/media/slides.h"
+
+extern "C" {
+#include <libavcodec/packet.h>
+}
 
 namespace stopframe::media {
 namespace {
@@ -27,7 +35,10 @@ constexpr const char* kPresets[] = {"ultrafast", "superfast", "veryfast",
 // Crossfade between slides; clamped to a third of the slide so text is
 // mostly shown still.
 constexpr double kFadeSeconds = 0.4;
-constexpr auto kProgressInterval = std::chrono::milliseconds(50);
+constexpr absl::Duration kProgressInterval = absl::Milliseconds(50);
+// More lanes than this buys little and costs an encoder's memory each.
+constexpr int kMaxAutoLanes = 4;
+constexpr int kMaxLanes = 16;
 
 absl::Status CheckEvenRange(const char* field, int value, int lo, int hi) {
   if (value < lo || value > hi || value % 2 != 0) {
@@ -57,6 +68,14 @@ absl::StatusOr<VideoSpec> ValidateVideoSpec(VideoSpec spec) {
   if (spec.preset.empty()) spec.preset = defaults.preset;
   if (spec.crf == 0) spec.crf = defaults.crf;
   if (spec.font_dir.empty()) spec.font_dir = defaults.font_dir;
+  if (spec.lanes == 0 || spec.threads_per_lane == 0) {
+    const LanePlan plan =
+        PlanLanes(static_cast<int>(std::thread::hardware_concurrency()), 1,
+                  kMaxAutoLanes);
+    if (spec.lanes == 0) spec.lanes = plan.lanes;
+    if (spec.threads_per_lane == 0)
+      spec.threads_per_lane = plan.threads_per_lane;
+  }
 
   if (absl::Status s = CheckEvenRange("width", spec.width, 160, 1920);
       !s.ok()) {
@@ -79,6 +98,15 @@ absl::StatusOr<VideoSpec> ValidateVideoSpec(VideoSpec spec) {
     return absl::InvalidArgumentError(
         absl::StrCat("crf must be in 0..51, got ", spec.crf));
   }
+  if (spec.lanes < 1 || spec.lanes > kMaxLanes || spec.threads_per_lane < 1 ||
+      spec.threads_per_lane > kMaxLanes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("lanes and threads_per_lane must be in 1..", kMaxLanes,
+                     ", got ", spec.lanes, " and ", spec.threads_per_lane));
+  }
+  // Two one-frame slides in a row from different lanes would be two IDR
+  // frames with the same idr_pic_id, which H.264 forbids.
+  if (FramesPerSlide(spec) < 2) spec.lanes = 1;
   if (std::find(std::begin(kPresets), std::end(kPresets), spec.preset) ==
       std::end(kPresets)) {
     return absl::InvalidArgumentError(
@@ -97,16 +125,12 @@ int64_t CountFrames(const WrappedContent& content, const VideoSpec& spec) {
 
 absl::StatusOr<RenderSummary> RenderWrappedVideo(
     const WrappedContent& content, const VideoSpec& raw_spec,
-    const std::atomic<bool>& cancelled, const RenderCallbacks& callbacks) {
+    std::stop_token stop, const RenderCallbacks& callbacks) {
   absl::StatusOr<VideoSpec> valid = ValidateVideoSpec(raw_spec);
   if (!valid.ok()) return valid.status();
   const VideoSpec& spec = *valid;
 
   const std::vector<Slide> deck = BuildSlides(content);
-  absl::StatusOr<std::unique_ptr<SlidePainter>> painter =
-      SlidePainter::Create(spec.font_dir);
-  if (!painter.ok()) return painter.status();
-
   FrameComposer::Options layout;
   layout.width = spec.width;
   layout.height = spec.height;
@@ -115,29 +139,27 @@ absl::StatusOr<RenderSummary> RenderWrappedVideo(
   layout.fade_frames =
       std::min(static_cast<int>(std::lround(kFadeSeconds * spec.fps)),
                layout.frames_per_slide / 3);
-  absl::StatusOr<std::unique_ptr<FrameComposer>> composer =
-      FrameComposer::Create(layout, [&](int index, RgbImage* canvas) {
-        return (*painter)->Paint(deck[index], canvas);
-      });
-  if (!composer.ok()) return composer.status();
+  const int64_t total = int64_t{layout.slide_count} * layout.frames_per_slide;
 
-  const int64_t total = (*composer)->frame_count();
   auto report = [&](int64_t done, const char* stage) {
     if (callbacks.on_progress) callbacks.on_progress({done, total, stage});
   };
-  // Tells the caller exactly how many frames were encoded, then lets the
-  // codec and painter be freed on the way out.
+  // Tells the caller how many frames were encoded, then lets the lanes and
+  // codecs be freed on the way out.
   auto stopped = [&](int64_t frames) -> absl::Status {
     report(frames, "cancelled");
     if (callbacks.on_cancelled) callbacks.on_cancelled(frames);
     return absl::CancelledError("render cancelled");
   };
 
-  // Checked before the poster and the encoder: a render cancelled while
+  // Checked before the poster and the encoders: a render cancelled while
   // queued should not start x264 at all.
-  if (cancelled.load()) return stopped(0);
+  if (stop.stop_requested()) return stopped(0);
   report(0, "encoding");  // lets the caller show the total right away
   if (callbacks.on_poster) {
+    absl::StatusOr<std::unique_ptr<SlidePainter>> painter =
+        SlidePainter::Create(spec.font_dir);
+    if (!painter.ok()) return painter.status();
     // A few ms at 480x270; a failure costs the client only the still.
     absl::StatusOr<Poster> poster =
         RenderPoster(deck, spec.width, spec.height, **painter);
@@ -145,36 +167,84 @@ absl::StatusOr<RenderSummary> RenderWrappedVideo(
       callbacks.on_poster(std::move(poster->png), poster->width,
                           poster->height);
     }
-    if (cancelled.load()) return stopped(0);
+    if (stop.stop_requested()) return stopped(0);
   }
-  absl::StatusOr<std::unique_ptr<H264Mp4Encoder>> encoder =
-      H264Mp4Encoder::Create(spec, [&](absl::Span<const uint8_t> bytes) {
-        return callbacks.on_bytes ? callbacks.on_bytes(bytes)
-                                  : absl::OkStatus();
-      });
-  if (!encoder.ok()) return encoder.status();
 
-  auto last_report = std::chrono::steady_clock::now();
-  for (int64_t i = 0; i < total; ++i) {
-    if (cancelled.load()) return stopped(i);
-    absl::StatusOr<const AVFrame*> frame = (*composer)->Next();
-    if (!frame.ok()) return frame.status();
-    if (absl::Status s = (*encoder)->EncodeFrame(*frame); !s.ok()) return s;
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_report >= kProgressInterval) {
-      report(i + 1, "encoding");
-      last_report = now;
+  // Each lane paints with its own FreeType library: they are not shared
+  // between threads.
+  auto make_composer = [&]() -> absl::StatusOr<std::unique_ptr<FrameComposer>> {
+    absl::StatusOr<std::unique_ptr<SlidePainter>> painter =
+        SlidePainter::Create(spec.font_dir);
+    if (!painter.ok()) return painter.status();
+    std::shared_ptr<SlidePainter> shared = *std::move(painter);
+    return FrameComposer::Create(layout,
+                                 [&deck, shared](int index, RgbImage* canvas) {
+                                   return shared->Paint(deck[index], canvas);
+                                 });
+  };
+  EncodeLanes::Options lane_options;
+  lane_options.spec = spec;
+  lane_options.lanes = spec.lanes;
+  lane_options.threads_per_lane = spec.threads_per_lane;
+  lane_options.slide_count = layout.slide_count;
+  lane_options.frames_per_slide = layout.frames_per_slide;
+  absl::StatusOr<std::unique_ptr<EncodeLanes>> lanes =
+      EncodeLanes::Create(lane_options, make_composer, stop);
+  if (!lanes.ok()) return lanes.status();
+  absl::StatusOr<std::unique_ptr<Mp4FragmentWriter>> writer =
+      Mp4FragmentWriter::Create(
+          (*lanes)->encoder().context(), [&](absl::Span<const uint8_t> bytes) {
+            return callbacks.on_bytes ? callbacks.on_bytes(bytes)
+                                      : absl::OkStatus();
+          });
+  if (!writer.ok()) return writer.status();
+  if (stop.stop_requested()) return stopped(0);
+  (*lanes)->Start();
+
+  // Slides are written in order as their lanes finish them; between slides
+  // the wait wakes for progress reports and at once for a stop.
+  int64_t reported = 0;
+  int64_t last_dts = INT64_MIN;
+  std::vector<PacketPtr> packets;
+  for (int slide = 0; slide < layout.slide_count; ++slide) {
+    while (true) {
+      absl::StatusOr<EncodeLanes::Wait> wait =
+          (*lanes)->TakeSlide(slide, absl::Now() + kProgressInterval, &packets);
+      if (!wait.ok()) return wait.status();
+      if (*wait == EncodeLanes::Wait::kStopped) {
+        return stop.stop_requested()
+                   ? stopped((*lanes)->Halt())
+                   : absl::InternalError("encode lanes halted on their own");
+      }
+      if (*wait == EncodeLanes::Wait::kReady) break;
+      if (int64_t done = (*lanes)->frames_encoded(); done > reported) {
+        report(done, "encoding");
+        reported = done;
+      }
     }
+    for (PacketPtr& packet : packets) {
+      if (stop.stop_requested()) return stopped((*lanes)->Halt());
+      // Joined slides must read as one stream; a lane that broke this
+      // would make a file players reject.
+      if (packet->dts <= last_dts || packet->dts > packet->pts) {
+        return absl::InternalError(
+            absl::StrCat("slide ", slide, ": packet dts ", packet->dts,
+                         " after ", last_dts, " with pts ", packet->pts));
+      }
+      last_dts = packet->dts;
+      if (absl::Status s = (*writer)->Write(packet.get()); !s.ok()) return s;
+    }
+    packets.clear();
   }
-  if (cancelled.load()) return stopped(total);
+  if (stop.stop_requested()) return stopped(total);
   report(total, "finishing");
-  if (absl::Status s = (*encoder)->Finish(); !s.ok()) return s;
+  if (absl::Status s = (*writer)->Finish(); !s.ok()) return s;
 
   RenderSummary summary;
   summary.frames = total;
   summary.duration_seconds = static_cast<double>(total) / spec.fps;
-  summary.bytes = (*encoder)->bytes_written();
-  summary.encoder = (*encoder)->description();
+  summary.bytes = (*writer)->bytes_written();
+  summary.encoder = (*lanes)->encoder().description();
   return summary;
 }
 

@@ -1,9 +1,9 @@
 #ifndef STOPFRAME_RENDERER_MEDIA_VIDEO_PIPELINE_H_
 #define STOPFRAME_RENDERER_MEDIA_VIDEO_PIPELINE_H_
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <stop_token>
 #include <string>
 
 #include "absl/status/status.h"
@@ -23,6 +23,12 @@ struct VideoSpec {
   std::string preset = "veryfast";  // any libx264 preset name
   int crf = 23;
   std::string font_dir = "/usr/share/fonts/truetype/dejavu";
+  // How the encode is spread over cores; not part of the output. Slides are
+  // encoded on `lanes` threads at once, each running x264 with
+  // `threads_per_lane` threads (see encode_lanes.h). 0 means: as if this
+  // were the only render on the machine.
+  int lanes = 0;
+  int threads_per_lane = 0;
 };
 
 // Replaces zero/empty fields with the defaults above and checks the bounds
@@ -44,15 +50,18 @@ struct RenderSummary {
   std::string encoder;  // e.g. "libx264 veryfast crf 23"
 };
 
-// Callbacks are invoked on the calling thread.
+// Callbacks are invoked on the calling thread, never under a lock of the
+// pipeline: they may request the stop.
 struct RenderCallbacks {
   // Receives the fragmented MP4 bytes in order. A non-OK status aborts the
   // render and is returned from RenderWrappedVideo.
   std::function<absl::Status(absl::Span<const uint8_t>)> on_bytes;
-  // Called once at the start (frames_done 0), at most every ~50 ms of render
-  // time, and once at the end with frames_done == frames_total ("finishing",
-  // before the encoder flush). A cancelled render ends with one "cancelled"
-  // call whose frames_done is the exact number of frames encoded.
+  // Called once at the start (frames_done 0), about every 50 ms of render
+  // time with the frames encoded so far, and once at the end with
+  // frames_done == frames_total ("finishing", before the trailer). A
+  // cancelled render ends with one "cancelled" call whose frames_done is the
+  // number of frames encoded: those done, and the at most one per lane that
+  // was being encoded when the stop came and is finished but not written.
   std::function<void(const RenderProgress&)> on_progress;
   // Called once when a cancel stops the frame loop, with the frames encoded,
   // before the codec is torn down. Freeing x264's frame pools takes ~10 ms
@@ -74,12 +83,15 @@ int64_t CountFrames(const WrappedContent& content, const VideoSpec& spec);
 
 // Draws the slides and encodes them as H.264 (libx264, yuv420p) in a
 // fragmented MP4 streamed through callbacks.on_bytes; nothing touches disk.
-// Checks `cancelled` before every frame and returns CANCELLED within one
-// frame of it becoming true, after freeing every codec resource.
+// Slides are encoded on spec.lanes threads at once (encode_lanes.h) and
+// written in order from the calling thread. A stop requested on `stop` is
+// seen at once: no more bytes, the "cancelled" report and on_cancelled
+// follow, and every lane stops before its next frame; CANCELLED is returned
+// after every thread is joined and every codec resource freed.
 // Thread-safe: independent calls may run concurrently on different threads.
 absl::StatusOr<RenderSummary> RenderWrappedVideo(
-    const WrappedContent& content, const VideoSpec& spec,
-    const std::atomic<bool>& cancelled, const RenderCallbacks& callbacks);
+    const WrappedContent& content, const VideoSpec& spec, std::stop_token stop,
+    const RenderCallbacks& callbacks);
 
 }  // namespace stopframe::media
 
