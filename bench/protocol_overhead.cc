@@ -35,6 +35,8 @@ ABSL_FLAG(int, inflight, 64, "Requests outstanding in the pipelined test");
 ABSL_FLAG(int, pipelined, 5000, "Calls per pipelined round");
 ABSL_FLAG(int, entries, 1000, "Journal entries on both sides");
 ABSL_FLAG(int, renders, 8, "Concurrent draft renders for test 3; 0 skips it");
+ABSL_FLAG(std::vector<std::string>, renderer_flags, {},
+          "Extra flags for the renderer of test 3, e.g. --max_lanes=1");
 ABSL_FLAG(std::string, node, STOPFRAME_NODE, "The node binary");
 ABSL_FLAG(std::string, node_dir, STOPFRAME_BENCH_NODE_DIR,
           "bench/node, with its node_modules installed");
@@ -152,8 +154,9 @@ std::vector<double> Sequential(
 
 // `total` calls with `inflight` outstanding at all times; calls/s. The client
 // must not be what is measured, so it stays cheap: requests are formatted in
-// advance and refilled with one write per read, replies are counted line by line and
-// scanned for an error marker, and one in 64 is parsed and checked in full.
+// advance and refilled with one write per read, replies are counted line by
+// line and scanned for an error marker, and one in 64 is parsed and checked in
+// full.
 double Pipelined(Server& s, int total, int inflight) {
   std::vector<std::string> requests;
   requests.reserve(total);
@@ -167,7 +170,8 @@ double Pipelined(Server& s, int total, int inflight) {
     }
     if (!batch.empty()) {
       batch.pop_back();  // SendLine adds the last newline
-      if (!s.peer->SendLine(std::move(batch))) Fail("the server stopped reading");
+      if (!s.peer->SendLine(std::move(batch)))
+        Fail("the server stopped reading");
     }
   };
   const Clock::time_point t0 = Clock::now();
@@ -254,8 +258,8 @@ int main(int argc, char** argv) {
   const int entries = absl::GetFlag(FLAGS_entries);
   const int renders = absl::GetFlag(FLAGS_renders);
 
-  auto renderer =
-      stopframe::testing::RendererHarness::Start(std::max(2, renders));
+  auto renderer = stopframe::testing::RendererHarness::Start(
+      std::max(2, renders), absl::GetFlag(FLAGS_renderer_flags));
   if (!renderer) Fail("renderer did not start (set STOPFRAME_BIN_DIR)");
   const std::string dir = stopframe::testing::MakeTempDir();
   Server ours, theirs;

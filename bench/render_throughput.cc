@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <stop_token>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -17,8 +18,13 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "bench/sample_content.h"
+#include "renderer/media/encode_lanes.h"
 #include "renderer/media/slides.h"
 #include "renderer/media/video_pipeline.h"
+
+extern "C" {
+#include <libavutil/log.h>
+}
 
 ABSL_FLAG(int, rounds, 3, "Alternating rounds (ours, then the CLI)");
 ABSL_FLAG(std::string, quality, "standard", "draft, standard or high");
@@ -120,6 +126,7 @@ Sample RunFfmpeg(const std::string& command) {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  av_log_set_level(AV_LOG_ERROR);  // x264's per-encode lines are noise
   VideoSpec spec;
   const std::string quality = absl::GetFlag(FLAGS_quality);
   if (quality == "draft") {
@@ -129,8 +136,6 @@ int main(int argc, char** argv) {
   }
   spec.seconds_per_slide = absl::GetFlag(FLAGS_seconds_per_slide);
   spec.preset = absl::GetFlag(FLAGS_preset);
-  spec.lanes = absl::GetFlag(FLAGS_lanes);
-  spec.threads_per_lane = absl::GetFlag(FLAGS_threads_per_lane);
   auto valid = stopframe::media::ValidateVideoSpec(spec);
   if (!valid.ok()) {
     std::fprintf(stderr, "%s\n", valid.status().ToString().c_str());
@@ -144,12 +149,42 @@ int main(int argc, char** argv) {
   const double seconds = static_cast<double>(expected) / spec.fps;
   const std::string command = FfmpegCommand(spec, slides, seconds);
 
-  std::vector<double> ours_fps, ours_cpu, cli_fps, cli_cpu;
+  // The renderer as it runs by default (one lane), then with a lane per
+  // core (--max_lanes), then the CLI, alternating within each round.
+  struct Side {
+    std::string name;
+    VideoSpec spec;
+    std::vector<double> fps, cpu;
+  };
+  std::vector<Side> sides;
+  sides.push_back({"stopframe renderer (1 lane, default)", spec, {}, {}});
+  const int lanes = absl::GetFlag(FLAGS_lanes) > 0
+                        ? absl::GetFlag(FLAGS_lanes)
+                        : static_cast<int>(std::thread::hardware_concurrency());
+  if (lanes > 1) {
+    const stopframe::media::LanePlan plan =
+        stopframe::media::PlanLanes(lanes, 1, lanes);
+    VideoSpec multi = spec;
+    multi.lanes = plan.lanes;
+    multi.threads_per_lane = absl::GetFlag(FLAGS_threads_per_lane) > 0
+                                 ? absl::GetFlag(FLAGS_threads_per_lane)
+                                 : plan.threads_per_lane;
+    sides.push_back(
+        {absl::StrFormat("stopframe renderer (%d lanes x %d "
+                         "threads, --max_lanes=%d)",
+                         multi.lanes, multi.threads_per_lane, multi.lanes),
+         multi,
+         {},
+         {}});
+  }
+  std::vector<double> cli_fps, cli_cpu;
   for (int r = 0; r < absl::GetFlag(FLAGS_rounds); ++r) {
-    int64_t frames = 0;
-    Sample ours = RunOurs(spec, &frames);
-    ours_fps.push_back(frames / ours.seconds);
-    ours_cpu.push_back(ours.cpu_seconds / (seconds / 60.0));
+    for (Side& side : sides) {
+      int64_t frames = 0;
+      Sample ours = RunOurs(side.spec, &frames);
+      side.fps.push_back(frames / ours.seconds);
+      side.cpu.push_back(ours.cpu_seconds / (seconds / 60.0));
+    }
     if (!absl::GetFlag(FLAGS_skip_ffmpeg)) {
       Sample cli = RunFfmpeg(command);
       cli_fps.push_back(expected / cli.seconds);
@@ -162,14 +197,19 @@ int main(int argc, char** argv) {
       quality.c_str(), spec.width, spec.height, spec.fps, spec.preset.c_str(),
       spec.crf, slides, seconds, absl::GetFlag(FLAGS_rounds));
   std::printf("|---|---|---|\n");
-  std::printf("| stopframe renderer | %.1f | %.1f |\n", Median(ours_fps),
-              Median(ours_cpu));
+  for (const Side& side : sides) {
+    std::printf("| %s | %.1f | %.1f |\n", side.name.c_str(), Median(side.fps),
+                Median(side.cpu));
+  }
   if (!cli_fps.empty()) {
     std::printf("| ffmpeg CLI (drawtext) | %.1f | %.1f |\n", Median(cli_fps),
                 Median(cli_cpu));
-    std::printf("| ratio (ours / CLI) | %.2fx | %.2fx |\n",
-                Median(ours_fps) / Median(cli_fps),
-                Median(ours_cpu) / Median(cli_cpu));
+    for (const Side& side : sides) {
+      std::printf("| ratio: %s / CLI | %.2fx | %.2fx |\n",
+                  side.name.substr(side.name.find('(')).c_str(),
+                  Median(side.fps) / Median(cli_fps),
+                  Median(side.cpu) / Median(cli_cpu));
+    }
   }
   return 0;
 }

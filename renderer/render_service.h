@@ -23,8 +23,9 @@ struct RenderServiceOptions {
   // cancel, nor a gateway sharing the machine. 0 keeps normal priority.
   int render_nice = 10;
   // A render encodes slides on up to this many lanes, taking its share of
-  // the cores given the renders running (media::PlanLanes).
-  int max_lanes = 4;
+  // the cores given the renders running (media::PlanLanes). Each lane is an
+  // x264 encoder of its own (~150 MB more at 1080p), so 1 by default.
+  int max_lanes = 1;
 };
 
 // The gRPC edge of the renderer: admits renders, runs each on a worker

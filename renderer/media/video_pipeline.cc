@@ -36,8 +36,6 @@ constexpr const char* kPresets[] = {"ultrafast", "superfast", "veryfast",
 // mostly shown still.
 constexpr double kFadeSeconds = 0.4;
 constexpr absl::Duration kProgressInterval = absl::Milliseconds(50);
-// More lanes than this buys little and costs an encoder's memory each.
-constexpr int kMaxAutoLanes = 4;
 constexpr int kMaxLanes = 16;
 
 absl::Status CheckEvenRange(const char* field, int value, int lo, int hi) {
@@ -69,9 +67,11 @@ absl::StatusOr<VideoSpec> ValidateVideoSpec(VideoSpec spec) {
   if (spec.crf == 0) spec.crf = defaults.crf;
   if (spec.font_dir.empty()) spec.font_dir = defaults.font_dir;
   if (spec.lanes == 0 || spec.threads_per_lane == 0) {
+    // One encoder with the machine's cores, like the renderer's default:
+    // every lane holds an encoder's memory, so lanes are asked for.
     const LanePlan plan =
         PlanLanes(static_cast<int>(std::thread::hardware_concurrency()), 1,
-                  kMaxAutoLanes);
+                  /*max_lanes=*/1);
     if (spec.lanes == 0) spec.lanes = plan.lanes;
     if (spec.threads_per_lane == 0)
       spec.threads_per_lane = plan.threads_per_lane;

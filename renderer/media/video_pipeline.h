@@ -25,8 +25,8 @@ struct VideoSpec {
   std::string font_dir = "/usr/share/fonts/truetype/dejavu";
   // How the encode is spread over cores; not part of the output. Slides are
   // encoded on `lanes` threads at once, each running x264 with
-  // `threads_per_lane` threads (see encode_lanes.h). 0 means: as if this
-  // were the only render on the machine.
+  // `threads_per_lane` threads (see encode_lanes.h). 0 means one lane
+  // whose x264 uses every core, as if this were the only render.
   int lanes = 0;
   int threads_per_lane = 0;
 };

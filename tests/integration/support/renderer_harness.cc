@@ -9,7 +9,8 @@ namespace stopframe::testing {
 
 namespace pb = ::stopframe::renderer::v1;
 
-std::unique_ptr<RendererHarness> RendererHarness::Start(int max_concurrent) {
+std::unique_ptr<RendererHarness> RendererHarness::Start(
+    int max_concurrent, const std::vector<std::string>& extra_flags) {
   // gRPC 1.51 services an idle client channel only every 5 s; the renderer's
   // shutdown waits for our ping ack, so poll more often to stop promptly.
   setenv("GRPC_CLIENT_CHANNEL_BACKUP_POLL_INTERVAL_MS", "50", /*overwrite=*/0);
@@ -17,6 +18,8 @@ std::unique_ptr<RendererHarness> RendererHarness::Start(int max_concurrent) {
   options.argv = {
       BinaryPath("renderer/stopframe-renderer"), "--listen=127.0.0.1:0",
       absl::StrCat("--max_concurrent=", max_concurrent), "--ready_fd=3"};
+  options.argv.insert(options.argv.end(), extra_flags.begin(),
+                      extra_flags.end());
   options.ready_pipe = true;
   auto process = Subprocess::Start(std::move(options));
   if (!process.ok()) return nullptr;

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -20,7 +21,9 @@ namespace stopframe::testing {
 // Owned by one test. Thread-safe.
 class RendererHarness {
  public:
-  static std::unique_ptr<RendererHarness> Start(int max_concurrent = 2);
+  // `extra_flags` are passed to the renderer as they are.
+  static std::unique_ptr<RendererHarness> Start(
+      int max_concurrent = 2, const std::vector<std::string>& extra_flags = {});
   ~RendererHarness();
 
   const std::string& target() const { return target_; }
