@@ -83,6 +83,20 @@ bool EncodeLanes::StoppedLocked() const {
   return halted_ || stop_.stop_requested();
 }
 
+bool EncodeLanes::OwnsUnfinishedNextLocked(const Lane& lane) const {
+  // The last frames of that slide may still be inside x264's lookahead, and
+  // only more input pushes them out (with short slides, several slides'
+  // worth), so its lane must not wait for it.
+  return next_to_take_ < options_.slide_count &&
+         next_to_take_ % static_cast<int>(lanes_.size()) == lane.index &&
+         !slides_[next_to_take_].complete;
+}
+
+int EncodeLanes::lanes_waiting() const {
+  absl::MutexLock lock(&mu_);
+  return lanes_waiting_;
+}
+
 void EncodeLanes::RunLane(Lane* lane) {
   absl::Status status = EncodeLane(lane);
   if (status.ok()) return;
@@ -93,12 +107,9 @@ void EncodeLanes::RunLane(Lane* lane) {
 
 absl::Status EncodeLanes::EncodeLane(Lane* lane) {
   const int frames_per_slide = options_.frames_per_slide;
-  // Slides a lane may run ahead of the one the caller waits for. The lane
-  // that owns that slide never waits: its last frames may still be inside
-  // x264's lookahead, which only more input pushes out (with short slides,
-  // several slides' worth).
-  const int lane_count = static_cast<int>(lanes_.size());
-  const int window = 2 * lane_count;
+  // Slides a lane may run ahead of the next one the caller takes, so that
+  // a slow reader holds back the encode instead of piling up packets.
+  const int window = 2 * static_cast<int>(lanes_.size());
   auto sink = [this, lane](PacketPtr packet) {
     return FilePacket(lane, std::move(packet));
   };
@@ -108,9 +119,11 @@ absl::Status EncodeLanes::EncodeLane(Lane* lane) {
       absl::MutexLock lock(&mu_);
       auto may_start = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return StoppedLocked() || slide < next_to_take_ + window ||
-               next_to_take_ % lane_count == lane->index;
+               OwnsUnfinishedNextLocked(*lane);
       };
+      ++lanes_waiting_;
       mu_.Await(absl::Condition(&may_start));
+      --lanes_waiting_;
       if (StoppedLocked()) return absl::OkStatus();
     }
     lane->composer->SeekTo(int64_t{slide} * frames_per_slide,

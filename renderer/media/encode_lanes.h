@@ -40,10 +40,10 @@ LanePlan PlanLanes(int cores, int active, int max_lanes);
 // dts moved onto the video's frame numbers, which gives exactly the dts a
 // single encoder would have given (see TakeSlide).
 // Lanes stop before their next frame when `stop` is requested or Halt() is
-// called; a lane finishes at most the frame it is in. Memory is bounded:
-// a lane does not start a slide more than 2N slides ahead of the one the
-// caller is waiting for, except the lane that owns that slide, which is
-// bounded by x264's lookahead instead.
+// called; a lane finishes at most the frame it is in. Memory is bounded
+// whatever the caller's pace: a lane does not start a slide 2N or more
+// slides past the next one the caller takes, unless it owns that slide and
+// has not finished it (its last frames may wait in x264's lookahead).
 // Owned by the render; owns its threads and joins them in the destructor.
 // Thread-safe: the public methods are for one caller thread; lanes and the
 // stop callback synchronise on mu_.
@@ -92,6 +92,8 @@ class EncodeLanes {
 
   // Frames whose encode has returned.
   int64_t frames_encoded() const;
+  // Lanes waiting for the caller to take slides before they start another.
+  int lanes_waiting() const;
 
   // Lets no lane start another frame and returns how many frames were
   // started: those encoded and those the lanes are finishing now.
@@ -117,6 +119,9 @@ class EncodeLanes {
   // Moves a lane's packet onto the video's frame numbers and files it.
   absl::Status FilePacket(Lane* lane, PacketPtr packet);
   bool StoppedLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Whether `lane` owns the next slide to be taken and has not finished it.
+  bool OwnsUnfinishedNextLocked(const Lane& lane) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Options options_;
   const std::stop_token stop_;
@@ -130,6 +135,7 @@ class EncodeLanes {
   absl::Status failed_ ABSL_GUARDED_BY(mu_);
   int64_t frames_started_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t frames_encoded_ ABSL_GUARDED_BY(mu_) = 0;
+  int lanes_waiting_ ABSL_GUARDED_BY(mu_) = 0;
 
   // Wakes waiters on mu_ when the stop is requested. Declared last: it is
   // removed (waiting for a running callback) before mu_ is destroyed.

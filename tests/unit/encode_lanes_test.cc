@@ -201,7 +201,9 @@ TEST_F(EncodeLanesTest, LanesMakeTheSameVideoAsOneEncoder) {
       value.rfind("inf", 0) == 0 ||
       absl::SimpleAtod(absl::StripTrailingAsciiWhitespace(value), &average))
       << psnr;
-  if (value.rfind("inf", 0) != 0) EXPECT_GT(average, 35.0) << psnr;
+  if (value.rfind("inf", 0) != 0) {
+    EXPECT_GT(average, 35.0) << psnr;
+  }
   std::fprintf(stderr, "PSNR one vs three lanes: %s\n", psnr.c_str());
   std::remove(one_path.c_str());
   std::remove(three_path.c_str());
@@ -258,6 +260,63 @@ TEST_F(EncodeLanesTest, ALaneErrorReachesTheCallerAndStopsTheOthers) {
   EXPECT_EQ(packets.size() % 15, 0u);
   EXPECT_LE(packets.size(), 45u);
   lanes->reset();  // joins both lanes; a hang here fails by timeout
+}
+
+// A caller that does not take slides (a slow reader downstream) holds the
+// lanes back after a few slides instead of letting them encode the whole
+// deck into memory; taking slides lets them go on to the end.
+TEST_F(EncodeLanesTest, ASlowReaderHoldsBackTheLanes) {
+  for (int lane_count : {1, 2}) {
+    SCOPED_TRACE(absl::StrCat(lane_count, " lanes"));
+    const VideoSpec spec = *ValidateVideoSpec(Spec(lane_count));
+    FrameComposer::Options layout;
+    layout.width = spec.width;
+    layout.height = spec.height;
+    layout.slide_count = 20;
+    layout.frames_per_slide = 15;
+    auto make_composer = [&]() {
+      return FrameComposer::Create(layout, [](int index, RgbImage* canvas) {
+        canvas->pixels.assign(size_t(canvas->width) * canvas->height * 3,
+                              static_cast<uint8_t>(10 * index));
+        return absl::OkStatus();
+      });
+    };
+    EncodeLanes::Options options;
+    options.spec = spec;
+    options.lanes = lane_count;
+    options.threads_per_lane = 1;
+    options.slide_count = layout.slide_count;
+    options.frames_per_slide = layout.frames_per_slide;
+    std::stop_source never;
+    absl::StatusOr<std::unique_ptr<EncodeLanes>> lanes =
+        EncodeLanes::Create(options, make_composer, never.get_token());
+    ASSERT_TRUE(lanes.ok()) << lanes.status();
+    (*lanes)->Start();
+
+    // Every lane ends up waiting for the caller; none reached the end.
+    const absl::Time give_up = absl::Now() + absl::Seconds(60);
+    while ((*lanes)->lanes_waiting() < lane_count) {
+      ASSERT_LT(absl::Now(), give_up) << "the lanes never waited";
+      std::this_thread::yield();
+    }
+    const int64_t ahead = (*lanes)->frames_encoded();
+    // 2N slides of window, plus what x264's lookahead holds of the slide
+    // the caller waits for (under one 15-frame slide at one thread).
+    EXPECT_LE(ahead, (2 * lane_count + 1) * layout.frames_per_slide);
+    EXPECT_GE(ahead, layout.frames_per_slide);
+
+    std::vector<PacketPtr> packets;
+    for (int slide = 0; slide < layout.slide_count;) {
+      ASSERT_LT(absl::Now(), give_up) << "stuck at slide " << slide;
+      absl::StatusOr<EncodeLanes::Wait> wait =
+          (*lanes)->TakeSlide(slide, absl::Now() + absl::Seconds(1), &packets);
+      ASSERT_TRUE(wait.ok()) << wait.status();
+      ASSERT_NE(*wait, EncodeLanes::Wait::kStopped);
+      if (*wait == EncodeLanes::Wait::kReady) ++slide;
+    }
+    EXPECT_EQ(packets.size(), 20u * 15u);
+    EXPECT_EQ((*lanes)->frames_encoded(), 20 * 15);
+  }
 }
 
 // A stop requested while the caller waits wakes it at once, and Halt counts
