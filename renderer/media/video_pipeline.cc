@@ -204,23 +204,27 @@ absl::StatusOr<RenderSummary> RenderWrappedVideo(
   // Slides are written in order as their lanes finish them; between slides
   // the wait wakes for progress reports and at once for a stop.
   int64_t reported = 0;
+  absl::Time next_report = absl::Now() + kProgressInterval;
   int64_t last_dts = INT64_MIN;
   std::vector<PacketPtr> packets;
   for (int slide = 0; slide < layout.slide_count; ++slide) {
     while (true) {
       absl::StatusOr<EncodeLanes::Wait> wait =
-          (*lanes)->TakeSlide(slide, absl::Now() + kProgressInterval, &packets);
+          (*lanes)->TakeSlide(slide, next_report, &packets);
       if (!wait.ok()) return wait.status();
       if (*wait == EncodeLanes::Wait::kStopped) {
         return stop.stop_requested()
                    ? stopped((*lanes)->Halt())
                    : absl::InternalError("encode lanes halted on their own");
       }
-      if (*wait == EncodeLanes::Wait::kReady) break;
-      if (int64_t done = (*lanes)->frames_encoded(); done > reported) {
-        report(done, "encoding");
-        reported = done;
+      if (const absl::Time now = absl::Now(); now >= next_report) {
+        next_report = now + kProgressInterval;
+        if (int64_t done = (*lanes)->frames_encoded(); done > reported) {
+          report(done, "encoding");
+          reported = done;
+        }
       }
+      if (*wait == EncodeLanes::Wait::kReady) break;
     }
     for (PacketPtr& packet : packets) {
       if (stop.stop_requested()) return stopped((*lanes)->Halt());
