@@ -173,8 +173,9 @@ struct JobsResult {
 };
 
 // A fresh renderer; `jobs` concurrent renders of `request`.
-JobsResult RunJobs(const rpb::RenderRequest& request, int jobs) {
-  auto renderer = RendererHarness::Start(std::max(jobs, 1));
+JobsResult RunJobs(const rpb::RenderRequest& request, int jobs,
+                   const std::vector<std::string>& renderer_flags) {
+  auto renderer = RendererHarness::Start(std::max(jobs, 1), renderer_flags);
   if (!renderer) Fail("renderer did not start (set STOPFRAME_BIN_DIR)");
   const pid_t pid = renderer->process().pid();
   absl::SleepFor(absl::Milliseconds(300));
@@ -217,10 +218,10 @@ void RendererJobs() {
       "VmRSS MB | peak VmHWM MB | sampled max VmRSS MB | per job MB (peak - "
       "idle) / jobs | target |\n|---|---|---|---|---|---|\n",
       pace);
-  auto row = [&](const std::string& label, const std::string& quality,
-                 int jobs) {
-    JobsResult r =
-        RunJobs(stopframe::bench::SampleRequest(quality, pace), jobs);
+  auto row = [&](const std::string& label, const std::string& quality, int jobs,
+                 std::vector<std::string> renderer_flags = {}) {
+    JobsResult r = RunJobs(stopframe::bench::SampleRequest(quality, pace), jobs,
+                           renderer_flags);
     const double per_job = jobs ? Mb(r.hwm_kb - r.idle_kb) / jobs : 0;
     std::string target;
     if (quality == "high" && jobs > 0) {
@@ -236,6 +237,14 @@ void RendererJobs() {
   row("idle", "draft", 0);
   for (const char* q : {"draft", "standard", "high"}) {
     row(absl::StrCat("1 ", q, " job"), q, 1);
+  }
+  // A lane per core: the renderer's speed option, an x264 encoder per lane.
+  if (const int cores = static_cast<int>(std::thread::hardware_concurrency());
+      cores > 1) {
+    const std::string flag = absl::StrCat("--max_lanes=", cores);
+    for (const char* q : {"standard", "high"}) {
+      row(absl::StrCat("1 ", q, " job, ", flag), q, 1, {flag});
+    }
   }
   for (int jobs = 2; jobs <= absl::GetFlag(FLAGS_max_high_jobs); ++jobs) {
     row(absl::StrCat(jobs, " concurrent high jobs"), "high", jobs);
@@ -254,7 +263,8 @@ void ShortVsLong() {
       quality.c_str());
   for (double pace :
        {short_pace, short_pace * absl::GetFlag(FLAGS_long_factor)}) {
-    JobsResult r = RunJobs(stopframe::bench::SampleRequest(quality, pace), 1);
+    JobsResult r =
+        RunJobs(stopframe::bench::SampleRequest(quality, pace), 1, {});
     auto quarter_median = [&](double from, double to) {
       std::vector<double> kb;
       for (const auto& s : r.samples) {
