@@ -44,7 +44,9 @@ class RenderReactor final
 
   RenderService* const service_;
   // Read lock-free by the encode; requested under mu_ so that a worker
-  // waiting for queue space wakes up.
+  // waiting for queue space wakes up. request_stop() runs the encode's stop
+  // callback on the spot, which takes EncodeLanes' mutex: lock order is
+  // mu_, then that one, and the encode never calls back in holding it.
   std::stop_source stop_;
 
   absl::Mutex mu_;

@@ -8,7 +8,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "common/worker_pool.h"
-#include "renderer/media/encode_lanes.h"
+#include "renderer/media/lane_plan.h"
 #include "stopframe/renderer/v1/renderer.grpc.pb.h"
 
 namespace stopframe::renderer {

@@ -13,21 +13,6 @@ extern "C" {
 
 namespace stopframe::media {
 
-LanePlan PlanLanes(int cores, int active, int max_lanes) {
-  // A render's share of the cores; with several renders at once, each is
-  // already parallel work, so each gets fewer lanes (and less memory).
-  const int share = std::max(1, cores / std::max(1, active));
-  LanePlan plan;
-  plan.lanes = std::clamp(share, 1, std::max(1, max_lanes));
-  // Twice a lane's even part of the share (at most the share): lanes
-  // overlap, and when the last lane runs alone at the end of the deck its
-  // frame threads still fill the cores. Measured on 2 cores: 2 lanes of 2
-  // threads beat 2 lanes of 1 by ~10%.
-  const int even_part = (share + plan.lanes - 1) / plan.lanes;
-  plan.threads_per_lane = std::min(share, 2 * even_part);
-  return plan;
-}
-
 EncodeLanes::EncodeLanes(PrivateTag, const Options& options,
                          std::stop_token stop)
     : options_(options), stop_(std::move(stop)) {
@@ -99,8 +84,19 @@ int EncodeLanes::lanes_waiting() const {
 
 void EncodeLanes::RunLane(Lane* lane) {
   absl::Status status = EncodeLane(lane);
-  if (status.ok()) return;
   absl::MutexLock lock(&mu_);
+  if (status.ok() && !StoppedLocked()) {
+    // A lane that ran to the end must have delivered every frame of its
+    // slides, or the caller would wait for the missing ones forever.
+    for (int slide : lane->slides) {
+      if (slide >= next_to_take_ && !slides_[slide].complete) {
+        status = absl::InternalError(absl::StrCat(
+            "slide ", slide, ": x264 returned fewer packets than frames"));
+        break;
+      }
+    }
+  }
+  if (status.ok()) return;
   if (failed_.ok()) failed_ = std::move(status);
   halted_ = true;  // the render cannot complete: stop the other lanes
 }
@@ -152,23 +148,26 @@ absl::Status EncodeLanes::FilePacket(Lane* lane, PacketPtr packet) {
   // from one slide of the lane to the next and never back.
   const int64_t local_pts = packet->pts;
   while (lane->output_slide + 1 < lane->slides.size() &&
-         local_pts >= int64_t(lane->output_slide + 1) * frames_per_slide) {
+         local_pts >=
+             static_cast<int64_t>(lane->output_slide + 1) * frames_per_slide) {
     ++lane->output_slide;
   }
-  const int64_t local_start = int64_t(lane->output_slide) * frames_per_slide;
+  const int64_t local_start =
+      static_cast<int64_t>(lane->output_slide) * frames_per_slide;
   if (local_pts < local_start || local_pts >= local_start + frames_per_slide) {
     return absl::InternalError(
         absl::StrCat("lane ", lane->index, ": packet pts ", local_pts,
                      " is outside its slide: x264 did not close the GOP"));
   }
   const int slide = lane->slides[lane->output_slide];
-  // The lane saw contiguous pts, so x264's dts for its k-th packet is
-  // k - delay; the same shift puts both on the video's frame numbers.
-  const int64_t shift = int64_t{slide} * frames_per_slide - local_start;
-  packet->pts += shift;
-  packet->dts += shift;
+  packet->pts += int64_t{slide} * frames_per_slide - local_start;
   absl::MutexLock lock(&mu_);
   SlideOutput& out = slides_[slide];
+  if (out.complete) {
+    return absl::InternalError(absl::StrCat("slide ", slide,
+                                            ": more packets than its ",
+                                            frames_per_slide, " frames"));
+  }
   out.packets.push_back(std::move(packet));
   out.complete = static_cast<int64_t>(out.packets.size()) == frames_per_slide;
   return absl::OkStatus();

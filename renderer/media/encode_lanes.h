@@ -16,37 +16,30 @@
 #include "renderer/media/av_util.h"
 #include "renderer/media/frame_composer.h"
 #include "renderer/media/h264_encoder.h"
+#include "renderer/media/lane_plan.h"
 #include "renderer/media/video_pipeline.h"
 
 namespace stopframe::media {
-
-// How many lanes and x264 threads per lane a render gets when `active`
-// renders (this one included) share `cores`, with at most `max_lanes`.
-struct LanePlan {
-  int lanes = 1;
-  int threads_per_lane = 1;
-};
-LanePlan PlanLanes(int cores, int active, int max_lanes);
 
 // Encodes a deck's slides in parallel "lanes": lane i is a thread with its
 // own frame composer and x264 encoder that takes slides i, i+N, i+2N, ...
 // Every slide starts with a forced keyframe and is a closed GOP, so each
 // slide's packets stand alone and the caller joins them, slide by slide,
-// into one track. x264 runs best single-threaded per lane: on 2 cores two
-// one-thread encoders did 1.2x (1080p) to 1.8x (720p) the frames/s of one
-// two-thread encoder on this content, whose still slides leave x264's frame
-// threads waiting on each other.
-// Each lane is fed contiguous timestamps; packets come back with pts and
-// dts moved onto the video's frame numbers, which gives exactly the dts a
-// single encoder would have given (see TakeSlide).
+// into one track. One lane is the default: the encode then runs off the
+// caller's thread, which stays free to notice a stop at once. More lanes
+// use the cores better than x264's frame threads alone (on 2 cores, ~10%
+// more frames/s) at the cost of an encoder's memory each.
+// Each lane is fed contiguous timestamps; packets come back with pts on the
+// video's frame numbers (dts is the caller's: see TakeSlide).
 // Lanes stop before their next frame when `stop` is requested or Halt() is
 // called; a lane finishes at most the frame it is in. Memory is bounded
 // whatever the caller's pace: a lane does not start a slide 2N or more
 // slides past the next one the caller takes, unless it owns that slide and
 // has not finished it (its last frames may wait in x264's lookahead).
 // Owned by the render; owns its threads and joins them in the destructor.
-// Thread-safe: the public methods are for one caller thread; lanes and the
-// stop callback synchronise on mu_.
+// Thread-safe: Start and TakeSlide are for one caller thread, slides taken
+// in order; frames_encoded, lanes_waiting and Halt may be called from any
+// thread. Lanes and the stop callback synchronise on mu_.
 class EncodeLanes {
   // Only members can make a PrivateTag, so construction goes via Create().
   struct PrivateTag {
@@ -77,6 +70,7 @@ class EncodeLanes {
   EncodeLanes& operator=(const EncodeLanes&) = delete;
 
   // The first lane's encoder: every lane's track parameters are the same.
+  // Its context() may be read only before Start(); description() always.
   const H264Encoder& encoder() const { return *lanes_.front()->encoder; }
 
   // Starts the lane threads. Call once.
@@ -84,7 +78,9 @@ class EncodeLanes {
 
   enum class Wait { kReady, kTimedOut, kStopped };
   // Waits until slide `index` is fully encoded (kReady: its packets, in
-  // decode order, are appended to `packets`), until the stop is requested
+  // decode order, with pts on the video's frame numbers, are appended to
+  // `packets`; their dts are the lane's and must be set by the caller from
+  // the packet's place in the whole stream), until the stop is requested
   // (kStopped), or until `deadline` (kTimedOut). A lane's error is returned
   // as the status. Slides must be taken in order, each once.
   absl::StatusOr<Wait> TakeSlide(int index, absl::Time deadline,

@@ -1,7 +1,6 @@
 #include "renderer/media/video_pipeline.h"
 
 #include <algorithm>
-#include <climits>
 #include <cmath>
 #include <memory>
 #include <stop_token>
@@ -17,11 +16,13 @@
 #include "absl/time/clock.h"
 #include "renderer/media/encode_lanes.h"
 #include "renderer/media/frame_composer.h"
+#include "renderer/media/lane_plan.h"
 #include "renderer/media/mp4_fragment_writer.h"
 #include "renderer/media/poster.h"
 #include "renderer/media/slides.h"
 
 extern "C" {
+#include <libavcodec/avcodec.h>
 #include <libavcodec/packet.h>
 }
 
@@ -36,7 +37,6 @@ constexpr const char* kPresets[] = {"ultrafast", "superfast", "veryfast",
 // mostly shown still.
 constexpr double kFadeSeconds = 0.4;
 constexpr absl::Duration kProgressInterval = absl::Milliseconds(50);
-constexpr int kMaxLanes = 16;
 
 absl::Status CheckEvenRange(const char* field, int value, int lo, int hi) {
   if (value < lo || value > hi || value % 2 != 0) {
@@ -73,8 +73,9 @@ absl::StatusOr<VideoSpec> ValidateVideoSpec(VideoSpec spec) {
         PlanLanes(static_cast<int>(std::thread::hardware_concurrency()), 1,
                   /*max_lanes=*/1);
     if (spec.lanes == 0) spec.lanes = plan.lanes;
-    if (spec.threads_per_lane == 0)
+    if (spec.threads_per_lane == 0) {
       spec.threads_per_lane = plan.threads_per_lane;
+    }
   }
 
   if (absl::Status s = CheckEvenRange("width", spec.width, 160, 1920);
@@ -98,11 +99,11 @@ absl::StatusOr<VideoSpec> ValidateVideoSpec(VideoSpec spec) {
     return absl::InvalidArgumentError(
         absl::StrCat("crf must be in 0..51, got ", spec.crf));
   }
-  if (spec.lanes < 1 || spec.lanes > kMaxLanes || spec.threads_per_lane < 1 ||
-      spec.threads_per_lane > kMaxLanes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("lanes and threads_per_lane must be in 1..", kMaxLanes,
-                     ", got ", spec.lanes, " and ", spec.threads_per_lane));
+  if (spec.lanes < 1 || spec.lanes > kMaxLanesOrThreads ||
+      spec.threads_per_lane < 1 || spec.threads_per_lane > kMaxLanesOrThreads) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "lanes and threads_per_lane must be in 1..", kMaxLanesOrThreads,
+        ", got ", spec.lanes, " and ", spec.threads_per_lane));
   }
   // Two one-frame slides in a row from different lanes would be two IDR
   // frames with the same idr_pic_id, which H.264 forbids.
@@ -198,6 +199,9 @@ absl::StatusOr<RenderSummary> RenderWrappedVideo(
                                       : absl::OkStatus();
           });
   if (!writer.ok()) return writer.status();
+  // Packets get their dts here, from their place in the whole stream: the
+  // n-th decodes at frame n - delay, as one encoder would have said.
+  const int64_t reorder_delay = (*lanes)->encoder().context()->has_b_frames;
   if (stop.stop_requested()) return stopped(0);
   (*lanes)->Start();
 
@@ -205,7 +209,7 @@ absl::StatusOr<RenderSummary> RenderWrappedVideo(
   // the wait wakes for progress reports and at once for a stop.
   int64_t reported = 0;
   absl::Time next_report = absl::Now() + kProgressInterval;
-  int64_t last_dts = INT64_MIN;
+  int64_t packets_written = 0;
   std::vector<PacketPtr> packets;
   for (int slide = 0; slide < layout.slide_count; ++slide) {
     while (true) {
@@ -228,21 +232,26 @@ absl::StatusOr<RenderSummary> RenderWrappedVideo(
     }
     for (PacketPtr& packet : packets) {
       if (stop.stop_requested()) return stopped((*lanes)->Halt());
-      // Joined slides must read as one stream; a lane that broke this
-      // would make a file players reject.
-      if (packet->dts <= last_dts || packet->dts > packet->pts) {
+      packet->dts = packets_written++ - reorder_delay;
+      // A frame shown before it is decoded: x264 reordered further than it
+      // said, and players would reject the file.
+      if (packet->dts > packet->pts) {
         return absl::InternalError(
             absl::StrCat("slide ", slide, ": packet dts ", packet->dts,
-                         " after ", last_dts, " with pts ", packet->pts));
+                         " after its pts ", packet->pts));
       }
-      last_dts = packet->dts;
-      if (absl::Status s = (*writer)->Write(packet.get()); !s.ok()) return s;
+      if (absl::Status s = (*writer)->Write(packet.get()); !s.ok()) {
+        // A stop also fails a write blocked on a full queue downstream.
+        return stop.stop_requested() ? stopped((*lanes)->Halt()) : s;
+      }
     }
     packets.clear();
   }
   if (stop.stop_requested()) return stopped(total);
   report(total, "finishing");
-  if (absl::Status s = (*writer)->Finish(); !s.ok()) return s;
+  if (absl::Status s = (*writer)->Finish(); !s.ok()) {
+    return stop.stop_requested() ? stopped(total) : s;
+  }
 
   RenderSummary summary;
   summary.frames = total;

@@ -115,8 +115,10 @@ TEST_F(EncodeLanesTest, PlanSharesTheCoresAmongRenders) {
       {2, 1, 4, 2, 2},  // two lanes, overlapping
       {2, 2, 4, 1, 1},  // two renders: one core each
       {2, 5, 4, 1, 1},  // more renders than cores
-      {8, 1, 4, 4, 4}, {8, 2, 4, 4, 2}, {8, 1, 1, 1, 8},
-      {0, 0, 0, 1, 1},  // cores unknown: still one lane, one thread
+      {8, 1, 4, 4, 4},   {8, 2, 4, 4, 2}, {8, 1, 1, 1, 8},
+      {0, 0, 0, 1, 1},    // cores unknown: still one lane, one thread
+      {64, 1, 1, 1, 16},  // never more than 16 of either
+      {64, 1, 4, 4, 8},
   };
   for (const Case& c : cases) {
     const LanePlan plan = PlanLanes(c.cores, c.active, c.max_lanes);
@@ -209,6 +211,40 @@ TEST_F(EncodeLanesTest, LanesMakeTheSameVideoAsOneEncoder) {
   std::remove(three_path.c_str());
 }
 
+// Two-frame slides on two lanes: each lane's x264 sees fewer frames than
+// its B-frame delay at first, so the dts it gives would collide across
+// lanes; the writer's own dts makes a stream that decodes frame-exactly.
+TEST_F(EncodeLanesTest, TwoFrameSlidesOnTwoLanesDecode) {
+  WrappedContent empty;
+  empty.year = 2026;
+  empty.display_name = "Ada";
+  VideoSpec spec = Spec(2);
+  spec.fps = 10;
+  spec.seconds_per_slide = 0.2;
+  std::string bytes;
+  RenderCallbacks cb;
+  cb.on_bytes = [&](absl::Span<const uint8_t> b) {
+    bytes.append(reinterpret_cast<const char*>(b.data()), b.size());
+    return absl::OkStatus();
+  };
+  std::stop_source never;
+  absl::StatusOr<RenderSummary> summary =
+      RenderWrappedVideo(empty, spec, never.get_token(), cb);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  const int64_t frames = CountFrames(empty, spec);
+  ASSERT_EQ(summary->frames, frames);
+  const std::string path = WriteTemp(bytes, ".mp4");
+  EXPECT_EQ(
+      RunCommand(absl::StrCat("ffmpeg -v error -i '", path, "' -f null -")),
+      "");
+  EXPECT_EQ(RunCommand(absl::StrCat(
+                "ffprobe -v error -count_frames -select_streams v:0 "
+                "-show_entries stream=nb_read_frames -of csv=p=0 '",
+                path, "'")),
+            absl::StrCat(frames, "\n"));
+  std::remove(path.c_str());
+}
+
 // A lane that fails mid-render (here: painting slide 3) ends the render
 // with its error; the other lanes stop and every thread is joined.
 TEST_F(EncodeLanesTest, ALaneErrorReachesTheCallerAndStopsTheOthers) {
@@ -259,7 +295,7 @@ TEST_F(EncodeLanesTest, ALaneErrorReachesTheCallerAndStopsTheOthers) {
   // 2 fades into slide 3, so the failure may also come before slide 2).
   EXPECT_EQ(packets.size() % 15, 0u);
   EXPECT_LE(packets.size(), 45u);
-  lanes->reset();  // joins both lanes; a hang here fails by timeout
+  lanes->reset();  // joins both lanes; a hang here fails by ctest's timeout
 }
 
 // A caller that does not take slides (a slow reader downstream) holds the
@@ -348,7 +384,9 @@ TEST_F(EncodeLanesTest, AStopWakesTheWaitingCaller) {
   (*lanes)->Start();
   std::thread stopper([&] {
     // Once some frames are encoded, from another thread.
-    while ((*lanes)->frames_encoded() < 10) std::this_thread::yield();
+    while ((*lanes)->frames_encoded() < 10 && !stop.stop_requested()) {
+      std::this_thread::yield();
+    }
     stop.request_stop();
   });
   std::vector<PacketPtr> packets;
@@ -356,6 +394,7 @@ TEST_F(EncodeLanesTest, AStopWakesTheWaitingCaller) {
   // this wait.
   absl::StatusOr<EncodeLanes::Wait> wait =
       (*lanes)->TakeSlide(0, absl::Now() + absl::Hours(1), &packets);
+  stop.request_stop();  // lets the stopper end if the wait failed early
   stopper.join();
   ASSERT_TRUE(wait.ok()) << wait.status();
   EXPECT_EQ(*wait, EncodeLanes::Wait::kStopped);
