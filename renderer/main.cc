@@ -28,8 +28,8 @@ ABSL_FLAG(int, render_nice, 10,
           "the CPU to cancels and to other processes; 0 = normal priority");
 ABSL_FLAG(int, max_lanes, 1,
           "Slides one render may encode at once, each on its own thread and "
-          "x264 encoder: ~10% faster on 2 cores, more where x264's own "
-          "threads scale poorly, at ~150 MB more per 1080p lane. A render "
+          "x264 encoder: 0-13% faster on 2 cores, more where x264's own "
+          "threads scale poorly, at ~220 MB more per 1080p lane. A render "
           "takes its share of the cores, at most this many lanes");
 ABSL_FLAG(int, shutdown_grace_ms, 3000,
           "On SIGTERM, how long in-flight renders may finish before cancel");

@@ -27,8 +27,8 @@ namespace stopframe::media {
 // slide's packets stand alone and the caller joins them, slide by slide,
 // into one track. One lane is the default: the encode then runs off the
 // caller's thread, which stays free to notice a stop at once. More lanes
-// use the cores better than x264's frame threads alone (on 2 cores, ~10%
-// more frames/s) at the cost of an encoder's memory each.
+// can use the cores better than x264's frame threads alone (on 2 cores,
+// 0-13% more frames/s) at the cost of an encoder's memory each.
 // Each lane is fed contiguous timestamps; packets come back with pts on the
 // video's frame numbers (dts is the caller's: see TakeSlide).
 // Lanes stop before their next frame when `stop` is requested or Halt() is
