@@ -135,7 +135,7 @@ int RunGateway(const GatewayOptions& options) {
              [&](size_t limit) { server.HandleOversizedLine(limit); }});
     ReadLoopEnd end = ReadLoopEnd::kEndOfInput;
     std::thread reader(
-        [&] { end = RunReadLoop(STDIN_FILENO, signal_fd, splitter); });
+        [&] { end = RunReadLoop(STDIN_FILENO, signal_fd, splitter, out); });
     reader.join();
     Log("%s: shutting down", end == ReadLoopEnd::kEndOfInput ? "stdin closed"
                              : end == ReadLoopEnd::kStopRequested

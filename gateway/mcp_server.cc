@@ -276,15 +276,29 @@ void McpServer::HandleRequest(Message message, const ResponseRoute& route) {
                             " is already used by a request in flight"));
     return;
   }
+  if (RunsInline(method, message.params) &&
+      RunRequest(id, route, &handler->second, message.params, token,
+                 /*on_reader=*/true)) {
+    return;
+  }
   pool_->Submit([this, id, route, handler = &handler->second,
                  params = std::move(message.params), token = std::move(token)] {
-    RunRequest(id, route, handler, params, token);
+    RunRequest(id, route, handler, params, token, /*on_reader=*/false);
   });
 }
 
-void McpServer::RunRequest(const RequestId& id, const ResponseRoute& route,
+bool McpServer::RunsInline(const std::string& method,
+                           const Json& params) const {
+  if (method != "tools/call") return false;
+  auto name = params.find("name");
+  if (name == params.end() || !name->is_string()) return false;
+  const Tool* tool = tools_->Find(name->get_ref<const std::string&>());
+  return tool != nullptr && tool->runs_inline();
+}
+
+bool McpServer::RunRequest(const RequestId& id, const ResponseRoute& route,
                            const MethodHandler* handler, const Json& params,
-                           std::optional<Json> progress_token) {
+                           std::optional<Json> progress_token, bool on_reader) {
   const std::string version = ProtocolVersion();
   std::unique_ptr<CancelSignal> cancel = inflight_.SignalFor(id);
   ProgressReporter progress(
@@ -296,9 +310,11 @@ void McpServer::RunRequest(const RequestId& id, const ResponseRoute& route,
       });
   Json response;
   if (!cancel->cancelled()) {  // else: cancelled before it started
-    RequestContext context{id, version, progress, *cancel};
+    RequestContext context{id, version, progress, *cancel,
+                           /*may_wait=*/!on_reader};
     try {
       MethodResult result = (*handler)(params, context);
+      if (result.would_wait) return false;  // still registered, for a worker
       response = result.error_code == 0
                      ? jsonrpc::MakeResult(id.json(), std::move(result.result))
                      : jsonrpc::MakeError(id.json(), result.error_code,
@@ -312,15 +328,24 @@ void McpServer::RunRequest(const RequestId& id, const ResponseRoute& route,
   }
   // In a batch the response goes into the batch's array; under the table's
   // lock all the same, so a cancelled request never gets an entry.
-  // The line is queued under the lock and written after it (on this
-  // thread, when the writer is idle).
+  // A worker's line is queued under the lock and written after it (on the
+  // worker, when the writer is idle). The reader never writes a line that
+  // could block it: its lines go out when it has handled its input (see
+  // OutputSink::Cork).
   std::string line = jsonrpc::Serialize(response);
-  if (!inflight_.Complete(id, [&] { route.DeliverHeld(std::move(line)); })) {
+  if (!inflight_.Complete(id, [&] {
+        if (on_reader) {
+          route.Deliver(std::move(line));
+        } else {
+          route.DeliverHeld(std::move(line));
+        }
+      })) {
     route.Drop();
     Log("request %s was cancelled: no response sent", IdForLog(id.json()));
-  } else {
+  } else if (!on_reader) {
     route.WriteHeld();
   }
+  return true;
 }
 
 MethodResult McpServer::CallTool(const Json& params, RequestContext& context) {
@@ -349,8 +374,9 @@ MethodResult McpServer::CallTool(const Json& params, RequestContext& context) {
     arguments = *a;
   }
   ToolCall call{arguments, context.protocol_version, context.progress,
-                context.cancel};
+                context.cancel, context.may_wait};
   ToolResult result = tool->Call(call);
+  if (result.would_wait) return MethodResult::WouldWait();
   if (result.is_error &&
       !context.cancel.cancelled()) {  // a cancel is logged once
     LogToClient(

@@ -37,6 +37,9 @@ struct RequestContext {
   const std::string& protocol_version;
   ProgressReporter& progress;
   CancelSignal& cancel;
+  // False on the reader thread: the handler must not block (see
+  // Tool::runs_inline) and answers MethodResult::WouldWait() instead.
+  bool may_wait = true;
 };
 
 // A handler's answer: a result object, or a JSON-RPC error.
@@ -48,10 +51,17 @@ struct MethodResult {
     m.error_message = std::move(message);
     return m;
   }
+  // Not an answer: the handler would have had to wait (may_wait was false).
+  static MethodResult WouldWait() {
+    MethodResult m(nullptr);
+    m.would_wait = true;
+    return m;
+  }
 
   jsonrpc::Json result;
   int error_code = 0;  // non-zero: an error
   std::string error_message;
+  bool would_wait = false;
 };
 
 using MethodHandler =
@@ -73,7 +83,10 @@ enum class LogLevel {
 // cancellation, progress, logging to the client, and requests to the client
 // (elicitation). The reader thread calls HandleLine for each incoming line;
 // every request but initialize and ping runs on the worker pool, so
-// notifications/cancelled is read and acted on while requests run. JSON-RPC
+// notifications/cancelled is read and acted on while requests run. The one
+// exception is a tool that runs inline (a read by id): the reader answers it
+// itself when it can without waiting, which saves two hand-offs between
+// threads, and hands it to a worker otherwise. JSON-RPC
 // batches are served only in protocol 2025-03-26, the one version that has
 // them; their responses go out as one array (see BatchCollector).
 // Owned by the gateway app; `tools` and `out` must outlive it. Methods and
@@ -133,9 +146,15 @@ class McpServer {
   void HandleNotification(const jsonrpc::Message& message);
   void HandleClientResponse(const jsonrpc::Message& message);
   void HandleCancelled(const jsonrpc::Json& params);
-  void RunRequest(const jsonrpc::RequestId& id, const ResponseRoute& route,
+  // Runs the handler and sends the response (none if the request was
+  // cancelled). `on_reader`: on the reader thread, where the handler must
+  // not wait; if it would, nothing is sent and false is returned, so that
+  // the caller hands the request to a worker.
+  bool RunRequest(const jsonrpc::RequestId& id, const ResponseRoute& route,
                   const MethodHandler* handler, const jsonrpc::Json& params,
-                  std::optional<jsonrpc::Json> progress_token);
+                  std::optional<jsonrpc::Json> progress_token, bool on_reader);
+  // Whether the request is a tools/call of a tool that runs inline.
+  bool RunsInline(const std::string& method, const jsonrpc::Json& params) const;
   MethodResult Initialize(const jsonrpc::Json& params);
   MethodResult SetLogLevel(const jsonrpc::Json& params);
   MethodResult CallTool(const jsonrpc::Json& params, RequestContext& context);

@@ -18,7 +18,8 @@ class OutputSink {
   // (progress, logs, resource changes). With a non-empty `coalesce_key`, a
   // still-queued message with the same key is replaced: only the newest
   // progress of a request matters. By default sent like any other line.
-  virtual void SendDroppable(std::string line, const std::string& coalesce_key) {
+  virtual void SendDroppable(std::string line,
+                             const std::string& coalesce_key) {
     Send(std::move(line));
   }
   // Sends `line` like Send, for a caller that calls WriteHeld exactly once
@@ -28,6 +29,14 @@ class OutputSink {
   // rather than hand it to a thread of its own.
   virtual void SendHeld(std::string line) { Send(std::move(line)); }
   virtual void WriteHeld() {}
+  // For the thread that reads the protocol, around each chunk of input it
+  // handles: what is sent in between is held, and Uncork writes it on the
+  // caller's thread in one go if that cannot block, or else leaves it to be
+  // written elsewhere. So a burst of requests answered on that thread costs
+  // one write and no hand-off, and a client that stops reading never blocks
+  // it. By default nothing is held.
+  virtual void Cork() {}
+  virtual void Uncork() {}
 };
 
 }  // namespace stopframe::gateway

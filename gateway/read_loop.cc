@@ -8,7 +8,8 @@
 
 namespace stopframe::gateway {
 
-ReadLoopEnd RunReadLoop(int input_fd, int stop_fd, LineSplitter& splitter) {
+ReadLoopEnd RunReadLoop(int input_fd, int stop_fd, LineSplitter& splitter,
+                        OutputSink& out) {
   char buffer[64 * 1024];
   pollfd fds[2] = {{input_fd, POLLIN, 0}, {stop_fd, POLLIN, 0}};
   const nfds_t nfds = stop_fd >= 0 ? 2 : 1;
@@ -31,7 +32,9 @@ ReadLoopEnd RunReadLoop(int input_fd, int stop_fd, LineSplitter& splitter) {
       splitter.Finish();
       return ReadLoopEnd::kEndOfInput;
     }
+    out.Cork();
     splitter.Feed(std::string_view(buffer, static_cast<size_t>(n)));
+    out.Uncork();
   }
 }
 

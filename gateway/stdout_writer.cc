@@ -1,6 +1,7 @@
 #include "gateway/stdout_writer.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -84,6 +85,70 @@ void StdoutWriter::WriteHeld() {
   WriteTaken(batch, broken);  // the writer thread takes over what is left
 }
 
+void StdoutWriter::Cork() {
+  absl::MutexLock lock(&mu_);
+  corked_ = true;
+}
+
+void StdoutWriter::Uncork() {
+  std::vector<std::string> batch;
+  {
+    absl::MutexLock lock(&mu_);
+    corked_ = false;
+    // The writer thread (or the worker holding a line) writes it instead.
+    if (!nowait_ || writing_ || held_ > 0 || broken_ || queue_.empty()) return;
+    TakeBatchLocked(batch);
+  }
+  ReturnUnwritten(batch, WriteNoWait(batch));
+}
+
+size_t StdoutWriter::WriteNoWait(const std::vector<std::string>& batch) {
+  std::vector<iovec> iov;
+  iov.reserve(batch.size());
+  size_t total = 0;
+  for (const std::string& line : batch) {
+    iov.push_back({const_cast<char*>(line.data()), line.size()});
+    total += line.size();
+  }
+  size_t written = 0;
+  size_t next = 0;  // the first iovec not fully written
+  while (written < total) {
+    ssize_t n = pwritev2(fd_, iov.data() + next,
+                         static_cast<int>(iov.size() - next), -1, RWF_NOWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EOPNOTSUPP || errno == EINVAL)) nowait_ = false;
+    // EAGAIN: full. A broken fd is found by the writer thread's next write.
+    if (n <= 0) break;
+    written += static_cast<size_t>(n);
+    size_t left = static_cast<size_t>(n);
+    while (next < iov.size() && left >= iov[next].iov_len) {
+      left -= iov[next].iov_len;
+      ++next;
+    }
+    if (left > 0) {
+      iov[next].iov_base = static_cast<char*>(iov[next].iov_base) + left;
+      iov[next].iov_len -= left;
+    }
+  }
+  return written;
+}
+
+void StdoutWriter::ReturnUnwritten(std::vector<std::string>& batch,
+                                   size_t written) {
+  size_t first = 0;  // the first line not fully written
+  while (first < batch.size() && written >= batch[first].size()) {
+    written -= batch[first].size();
+    ++first;
+  }
+  if (first < batch.size()) batch[first].erase(0, written);
+  absl::MutexLock lock(&mu_);
+  for (size_t i = batch.size(); i > first; --i) {
+    queued_bytes_ += batch[i - 1].size();
+    queue_.push_front({std::move(batch[i - 1]), ""});
+  }
+  writing_ = false;
+}
+
 bool StdoutWriter::TakeBatchLocked(std::vector<std::string>& batch) {
   // Whatever is queued, up to kMaxBatchBytes (and at least one line), goes
   // out in one writev. Lines left queued can still be coalesced, and taken
@@ -145,7 +210,8 @@ void StdoutWriter::Loop() {
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return !writing_ && held_ == 0 && (stopping_ || !queue_.empty());
+        return !writing_ && held_ == 0 && !corked_ &&
+               (stopping_ || !queue_.empty());
       };
       mu_.Await(absl::Condition(&ready));
       if (queue_.empty()) return;

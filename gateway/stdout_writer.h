@@ -17,7 +17,10 @@ namespace stopframe::gateway {
 // own, so senders never block on a slow reader and lines never interleave.
 // The one exception is WriteHeld, for a worker that holds no lock and has
 // just queued a response with SendHeld: it writes on its own thread (and may
-// block there), which saves a thread hand-off per response.
+// block there), which saves a thread hand-off per response. The other is
+// Uncork (see OutputSink::Cork), for the reader thread: it writes what is
+// queued only as far as the file descriptor takes it without blocking
+// (RWF_NOWAIT) and leaves the rest to the writer thread.
 //
 // Policy when the client stops reading: responses are always kept (the
 // protocol needs them; at most one per request in flight). Progress is
@@ -36,12 +39,18 @@ class StdoutWriter final : public OutputSink {
   ~StdoutWriter() override;
 
   void Send(std::string line) override;
-  void SendDroppable(std::string line, const std::string& coalesce_key) override;
+  void SendDroppable(std::string line,
+                     const std::string& coalesce_key) override;
   // While any line is held, the writer thread waits; WriteHeld writes the
   // queue (up to one batch) on the caller's thread unless a write is already
   // under way, saving the hand-off to the writer thread.
   void SendHeld(std::string line) override;
   void WriteHeld() override;
+  // While corked the writer thread waits; Uncork writes the queue (up to
+  // one batch) on the caller's thread as far as that cannot block, unless a
+  // write is under way or a line is held.
+  void Cork() override;
+  void Uncork() override;
 
   // For tests and diagnostics.
   size_t queued_bytes();
@@ -65,6 +74,13 @@ class StdoutWriter final : public OutputSink {
       ABSL_LOCKS_EXCLUDED(mu_);
   // Writes every line; false once the fd fails (the reader went away).
   bool WriteAll(const std::vector<std::string>& batch);
+  // Writes as much of `batch` as the fd takes without blocking; returns the
+  // bytes written. Clears nowait_ where the fd cannot do that.
+  size_t WriteNoWait(const std::vector<std::string>& batch);
+  // Puts what WriteNoWait left of `batch` back at the queue's front, in
+  // order, and releases the write.
+  void ReturnUnwritten(std::vector<std::string>& batch, size_t written)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   const int fd_;
   const size_t droppable_cap_;
@@ -77,6 +93,10 @@ class StdoutWriter final : public OutputSink {
   // whole and in queue order.
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   int held_ ABSL_GUARDED_BY(mu_) = 0;         // SendHeld not yet WriteHeld
+  bool corked_ ABSL_GUARDED_BY(mu_) = false;  // between Cork and Uncork
+  // The fd takes non-blocking writes (pipes, sockets, most files do; a
+  // terminal may not). Used by the Uncork caller only.
+  bool nowait_ = true;
   bool broken_ ABSL_GUARDED_BY(mu_) = false;  // output is dropped
   std::thread thread_;
 };

@@ -1283,6 +1283,43 @@ absl::StatusOr<std::vector<NamedCount>> QueryNamedCounts(
 
 }  // namespace
 
+// Holds the store's lock for one read. With Wait::kNo it takes the lock
+// only if it is free, and turns SQLite's busy timeout off while it holds it,
+// so the read fails with SQLITE_BUSY (UNAVAILABLE) instead of waiting for
+// another process. Check held() first: nothing is locked when it is false.
+class ABSL_SCOPED_LOCKABLE JournalStore::ReadLock {
+ public:
+  ReadLock(JournalStore* store, Wait wait)
+      ABSL_EXCLUSIVE_LOCK_FUNCTION(store->mu_) ABSL_NO_THREAD_SAFETY_ANALYSIS
+      : store_(store),
+        no_wait_(wait == Wait::kNo) {
+    if (!no_wait_) {
+      store_->mu_.Lock();
+    } else if (store_->mu_.TryLock()) {
+      sqlite3_busy_timeout(store_->db_, 0);
+    } else {
+      store_ = nullptr;
+    }
+  }
+  ~ReadLock() ABSL_UNLOCK_FUNCTION() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    if (store_ == nullptr) return;
+    if (no_wait_) sqlite3_busy_timeout(store_->db_, kBusyTimeoutMs);
+    store_->mu_.Unlock();
+  }
+  ReadLock(const ReadLock&) = delete;
+  ReadLock& operator=(const ReadLock&) = delete;
+
+  bool held() const { return store_ != nullptr; }
+  static absl::Status WouldWait() {
+    return absl::UnavailableError(
+        "the journal is busy with another request; the read would wait");
+  }
+
+ private:
+  JournalStore* store_;
+  const bool no_wait_;
+};
+
 JournalStore::JournalStore(sqlite3* db, bool read_only, std::string file_path)
     : read_only_(read_only),
       file_path_(std::move(file_path)),
@@ -1487,8 +1524,9 @@ absl::StatusOr<std::vector<Entry>> JournalStore::ListEntries(
   return entries;
 }
 
-absl::StatusOr<Entry> JournalStore::GetEntry(int64_t id) {
-  absl::MutexLock l(&mu_);
+absl::StatusOr<Entry> JournalStore::GetEntry(int64_t id, Wait wait) {
+  ReadLock l(this, wait);
+  if (!l.held()) return l.WouldWait();
   JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
                            Transaction::BeginRead(*statements_));
   JOURNAL_ASSIGN_OR_RETURN(Entry entry, LoadEntry(*statements_, id));
@@ -1629,8 +1667,9 @@ absl::StatusOr<Tag> JournalStore::CreateTag(const NewTag& tag) {
   return stored;
 }
 
-absl::StatusOr<Tag> JournalStore::GetTag(int64_t id) {
-  absl::MutexLock l(&mu_);
+absl::StatusOr<Tag> JournalStore::GetTag(int64_t id, Wait wait) {
+  ReadLock l(this, wait);
+  if (!l.held()) return l.WouldWait();
   JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
                            Transaction::BeginRead(*statements_));
   JOURNAL_ASSIGN_OR_RETURN(Tag tag, LoadTag(db_, id));

@@ -139,6 +139,13 @@ struct ConnectionSettings {
   int64_t schema_version = 0;  // PRAGMA user_version
 };
 
+// Whether a read may wait for the journal: for the lock another thread of
+// this process holds, or for another process's lock (the busy timeout).
+// kNo fails such a read at once with UNAVAILABLE instead, for a caller that
+// must never block (the gateway's reader thread, which then hands the call
+// to a worker that may wait).
+enum class Wait { kYes, kNo };
+
 // The journal, stored in one SQLite file.
 // Owned by the gateway; one instance per process.
 // Thread-safe: every method may be called from any thread (one connection,
@@ -183,7 +190,7 @@ class JournalStore {
   absl::StatusOr<ConnectionSettings> GetConnectionSettings();
 
   // NOT_FOUND messages name the id ("no entry with id 42").
-  absl::StatusOr<Entry> GetEntry(int64_t id);
+  absl::StatusOr<Entry> GetEntry(int64_t id, Wait wait = Wait::kYes);
   // Validates like CreateEntry (an entry_date must be set, not empty).
   // Recomputes word_count when content changes; bumps updated_at unless the
   // update sets nothing, in which case the entry is returned unchanged.
@@ -194,7 +201,7 @@ class JournalStore {
 
   // ALREADY_EXISTS for a name that exists ignoring ASCII case.
   absl::StatusOr<Tag> CreateTag(const NewTag& tag);
-  absl::StatusOr<Tag> GetTag(int64_t id);
+  absl::StatusOr<Tag> GetTag(int64_t id, Wait wait = Wait::kYes);
   absl::StatusOr<std::vector<Tag>> ListTags();  // by name
   // ALREADY_EXISTS when renaming onto another tag's name; a tag may take
   // another spelling of its own name.
@@ -214,6 +221,8 @@ class JournalStore {
   absl::StatusOr<std::vector<VideoRecord>> ListVideos();  // newest first
 
  private:
+  class ReadLock;
+
   JournalStore(sqlite3* db, bool read_only, std::string file_path);
   absl::StatusOr<YearStats> ComputeYearStatsImpl(int year, bool from_entries);
 

@@ -66,14 +66,19 @@ struct Context {
 // Owned by the ToolRegistry; thread-safe if `fn` is.
 class FunctionTool final : public Tool {
  public:
-  FunctionTool(Json definition, std::function<ToolResult(ToolCall&)> fn)
-      : definition_(std::move(definition)), fn_(std::move(fn)) {}
+  FunctionTool(Json definition, std::function<ToolResult(ToolCall&)> fn,
+               bool runs_inline)
+      : definition_(std::move(definition)),
+        fn_(std::move(fn)),
+        runs_inline_(runs_inline) {}
   const Json& definition() const override { return definition_; }
   ToolResult Call(ToolCall& call) override { return fn_(call); }
+  bool runs_inline() const override { return runs_inline_; }
 
  private:
   const Json definition_;
   const std::function<ToolResult(ToolCall&)> fn_;
+  const bool runs_inline_;
 };
 
 // ---- Schemas ---------------------------------------------------------------
@@ -269,6 +274,17 @@ ToolResult StoreError(absl::string_view action, const absl::Status& status,
     }
   }
   return ToolResult::Error(absl::StrCat("Could not ", action, ": ", message));
+}
+
+// A read on the reader thread (may_wait false) must not wait for the store.
+journal::Wait WaitFor(const ToolCall& call) {
+  return call.may_wait ? journal::Wait::kYes : journal::Wait::kNo;
+}
+
+// The store could not answer without waiting: try again where waiting is
+// allowed.
+bool WouldWait(const ToolCall& call, const absl::Status& status) {
+  return !call.may_wait && absl::IsUnavailable(status);
 }
 
 // ---- Argument helpers ------------------------------------------------------
@@ -477,7 +493,9 @@ ToolResult GetEntry(const Context& ctx, ToolCall& call) {
   const Json& a = call.arguments;
   ARG_CHECK(args::CheckKnown(a, {"id"}));
   ARG_OR_RETURN(const int64_t id, args::RequiredInt(a, "id", 1, kMaxId));
-  absl::StatusOr<journal::Entry> entry = ctx.journal->GetEntry(id);
+  absl::StatusOr<journal::Entry> entry =
+      ctx.journal->GetEntry(id, WaitFor(call));
+  if (WouldWait(call, entry.status())) return ToolResult::WouldWait();
   if (!entry.ok()) return StoreError("get the entry", entry.status(), "id");
   return ToolResult::Text(EntryText(*entry), EntryToJson(*entry));
 }
@@ -657,7 +675,8 @@ ToolResult GetTag(const Context& ctx, ToolCall& call) {
   const Json& a = call.arguments;
   ARG_CHECK(args::CheckKnown(a, {"id"}));
   ARG_OR_RETURN(const int64_t id, args::RequiredInt(a, "id", 1, kMaxId));
-  absl::StatusOr<journal::Tag> tag = ctx.journal->GetTag(id);
+  absl::StatusOr<journal::Tag> tag = ctx.journal->GetTag(id, WaitFor(call));
+  if (WouldWait(call, tag.status())) return ToolResult::WouldWait();
   if (!tag.ok()) return StoreError("get the tag", tag.status(), "", "id");
   return ToolResult::Text(TagLine(*tag), TagToJson(*tag));
 }
@@ -766,12 +785,15 @@ ToolResult LinkTag(const Context& ctx, ToolCall& call, bool add) {
 
 using Handler = ToolResult (*)(const Context&, ToolCall&);
 
+// `runs_inline`: the handler reads by id only and honours call.may_wait.
 void Add(ToolRegistry& registry, std::shared_ptr<const Context> ctx,
-         Json definition, Handler handler) {
+         Json definition, Handler handler, bool runs_inline = false) {
   registry.Add(std::make_unique<FunctionTool>(
-      std::move(definition), [ctx = std::move(ctx), handler](ToolCall& call) {
+      std::move(definition),
+      [ctx = std::move(ctx), handler](ToolCall& call) {
         return handler(*ctx, call);
-      }));
+      },
+      runs_inline));
 }
 
 }  // namespace
@@ -821,7 +843,7 @@ void AddJournalTools(ToolRegistry& registry, journal::JournalStore* journal,
                  "Read one journal entry in full, with its tags.",
                  Json{{"id", IdProperty("The entry's id.")}}, {"id"}, entry,
                  Annotations(true, false, true)),
-      GetEntry);
+      GetEntry, /*runs_inline=*/true);
   {
     Json output = ObjectSchema(
         Json{{"entries", {{"type", "array"}, {"items", entry}}},
@@ -902,7 +924,7 @@ void AddJournalTools(ToolRegistry& registry, journal::JournalStore* journal,
                  "Read one tag, with how many entries carry it.",
                  Json{{"id", IdProperty("The tag's id.")}}, {"id"}, tag,
                  Annotations(true, false, true)),
-      GetTag);
+      GetTag, /*runs_inline=*/true);
   Add(registry, ctx,
       Definition(
           "list_tags", "List tags",

@@ -11,6 +11,12 @@ ToolResult ToolResult::Error(std::string message) {
   return r;
 }
 
+ToolResult ToolResult::WouldWait() {
+  ToolResult r;
+  r.would_wait = true;
+  return r;
+}
+
 ToolResult ToolResult::Text(std::string text, std::optional<Json> structured) {
   ToolResult r;
   r.content.push_back({{"type", "text"}, {"text", std::move(text)}});

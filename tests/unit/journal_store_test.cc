@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
@@ -224,6 +225,51 @@ TEST_F(JournalStoreTest, CreatesPrivateDirectoryAndFile) {
   // SQLite gives the WAL file the database file's mode.
   ASSERT_EQ(stat((path_ + "-wal").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0600u);
+}
+
+// A read that must not wait (the gateway's reader thread) fails at once with
+// UNAVAILABLE while another thread holds the journal (here: an import that
+// is paused half way), instead of queueing behind it; a waiting read gets
+// its answer once the import commits.
+TEST_F(JournalStoreTest, ReadWithoutWaitingFailsAtOnceWhileTheJournalIsBusy) {
+  std::unique_ptr<JournalStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const Entry entry = Create(*store, MakeEntry("Busy day", "2025-03-01"));
+  absl::StatusOr<Tag> tag = store->CreateTag({.name = "kept"});
+  ASSERT_TRUE(tag.ok()) << tag.status();
+
+  absl::Notification importing, resume;
+  std::thread importer([&] {
+    absl::Status s = store->ImportEntries(2, [&](int64_t i, NewEntry& e) {
+      if (i == 1) {
+        importing.Notify();
+        resume.WaitForNotification();
+      }
+      e = MakeEntry(absl::StrCat("Imported ", i), "2025-03-02");
+    });
+    EXPECT_TRUE(s.ok()) << s;
+  });
+  ASSERT_TRUE(importing.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  absl::StatusOr<Entry> got = store->GetEntry(entry.id, Wait::kNo);
+  absl::StatusOr<Tag> got_tag = store->GetTag(tag->id, Wait::kNo);
+  EXPECT_TRUE(absl::IsUnavailable(got.status())) << got.status();
+  EXPECT_TRUE(absl::IsUnavailable(got_tag.status())) << got_tag.status();
+  resume.Notify();
+  importer.join();
+
+  got = store->GetEntry(entry.id, Wait::kNo);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->title, "Busy day");
+  got_tag = store->GetTag(tag->id, Wait::kNo);
+  ASSERT_TRUE(got_tag.ok()) << got_tag.status();
+  EXPECT_EQ(got_tag->name, "kept");
+  // Not found is still not found, not "busy"; and the busy timeout that the
+  // read turned off for itself is back.
+  EXPECT_TRUE(
+      absl::IsNotFound(store->GetEntry(entry.id + 100, Wait::kNo).status()));
+  absl::StatusOr<ConnectionSettings> settings = store->GetConnectionSettings();
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->busy_timeout_ms, 5000);
 }
 
 TEST_F(JournalStoreTest, ConnectionSettingsAndSchemaVersion) {

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -179,6 +180,39 @@ class CountTool : public Tool {
   const Json definition_ = Definition("count");
 };
 
+// Runs inline (like a read by id): records each call's thread and whether
+// it might wait; while `busy` is set, a call that may not wait answers
+// WouldWait, as the journal does while another process holds it.
+class InlineTool : public Tool {
+ public:
+  struct Seen {
+    std::thread::id thread;
+    bool may_wait;
+  };
+  const Json& definition() const override { return definition_; }
+  bool runs_inline() const override { return true; }
+  ToolResult Call(ToolCall& call) override {
+    absl::MutexLock lock(&mu_);
+    calls_.push_back({std::this_thread::get_id(), call.may_wait});
+    if (busy_ && !call.may_wait) return ToolResult::WouldWait();
+    return ToolResult::Text(call.arguments.value("text", ""), std::nullopt);
+  }
+  void set_busy(bool busy) {
+    absl::MutexLock lock(&mu_);
+    busy_ = busy;
+  }
+  std::vector<Seen> calls() const {
+    absl::MutexLock lock(&mu_);
+    return calls_;
+  }
+
+ private:
+  const Json definition_ = Definition("inline");
+  mutable absl::Mutex mu_;
+  bool busy_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<Seen> calls_ ABSL_GUARDED_BY(mu_);
+};
+
 class ThrowingTool : public Tool {
  public:
   const Json& definition() const override { return definition_; }
@@ -301,10 +335,13 @@ class McpServerTest : public ::testing::Test {
   McpServerTest() {
     auto block = std::make_unique<BlockTool>();
     block_ = block.get();
+    auto inline_tool = std::make_unique<InlineTool>();
+    inline_ = inline_tool.get();
     registry_.Add(std::make_unique<EchoTool>());
     registry_.Add(std::make_unique<CountTool>());
     registry_.Add(std::move(block));
     registry_.Add(std::make_unique<ThrowingTool>());
+    registry_.Add(std::move(inline_tool));
     server_ = std::make_unique<McpServer>(McpServerOptions{.worker_threads = 4},
                                           &registry_, &sink_);
   }
@@ -340,6 +377,7 @@ class McpServerTest : public ::testing::Test {
   CapturingSink sink_;
   ToolRegistry registry_;
   BlockTool* block_ = nullptr;
+  InlineTool* inline_ = nullptr;
   std::unique_ptr<McpServer> server_;  // last: destroyed first
 };
 
@@ -416,7 +454,7 @@ TEST_F(McpServerTest, ToolsList) {
   ASSERT_TRUE(r.contains("result")) << r.dump();
   std::vector<std::string> names;
   for (const Json& t : r["result"]["tools"]) names.push_back(t["name"]);
-  EXPECT_THAT(names, ElementsAre("echo", "count", "block", "boom"));
+  EXPECT_THAT(names, ElementsAre("echo", "count", "block", "boom", "inline"));
 }
 
 TEST_F(McpServerTest, UnknownMethod) {
@@ -541,6 +579,56 @@ TEST_F(McpServerTest, ToolErrorIsResultWithIsError) {
   EXPECT_EQ(r["result"]["isError"], true);
   EXPECT_THAT(r["result"]["content"][0]["text"].get<std::string>(),
               HasSubstr("`text`"));
+}
+
+// A tool that runs inline is answered by the thread that handed in the
+// line, before HandleLine returns: no worker, no hand-off.
+TEST_F(McpServerTest, InlineToolIsAnsweredOnTheReaderThread) {
+  Initialize();
+  for (int i = 0; i < 20; ++i) {
+    Send(Request(i, "tools/call", CallParams("inline", {{"text", "hi"}})));
+    std::vector<Json> responses = sink_.ResponsesTo(i);
+    ASSERT_EQ(responses.size(), 1u) << "not answered within HandleLine";
+    EXPECT_EQ(responses[0]["result"]["content"][0]["text"], "hi");
+  }
+  for (const InlineTool::Seen& seen : inline_->calls()) {
+    EXPECT_EQ(seen.thread, std::this_thread::get_id());
+    EXPECT_FALSE(seen.may_wait);
+  }
+  EXPECT_EQ(server_->inflight().size(), 0u);
+}
+
+// One that would wait goes to a worker, which may wait: one response, and
+// the reader is free at once to read (here: a ping, answered first).
+TEST_F(McpServerTest, InlineToolThatWouldWaitGoesToAWorker) {
+  Initialize();
+  inline_->set_busy(true);
+  Send(Request(1, "tools/call", CallParams("inline", {{"text", "later"}})));
+  Send(Request(2, "ping"));
+  Json response = sink_.WaitForResponse(1);
+  EXPECT_EQ(response["result"]["content"][0]["text"], "later");
+  ASSERT_TRUE(WaitUntilIdle());
+  EXPECT_EQ(sink_.ResponsesTo(1).size(), 1u);
+  std::vector<InlineTool::Seen> calls = inline_->calls();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].thread, std::this_thread::get_id());
+  EXPECT_FALSE(calls[0].may_wait);
+  EXPECT_NE(calls[1].thread, std::this_thread::get_id());
+  EXPECT_TRUE(calls[1].may_wait);
+}
+
+// An inline call keeps the single-message rules: an id already in flight is
+// refused, and tool errors are results with isError.
+TEST_F(McpServerTest, InlineToolKeepsIdRules) {
+  Initialize();
+  Send(Request("dup", "tools/call", CallParams("block")));
+  ASSERT_TRUE(block_->WaitUntilWaiting(1));
+  Send(Request("dup", "tools/call", CallParams("inline", {{"text", "x"}})));
+  Json refused = sink_.WaitForResponse("dup");
+  ExpectError(refused, jsonrpc::kInvalidRequest);
+  Send(CancelOf("dup"));
+  ASSERT_TRUE(WaitUntilIdle());
+  EXPECT_EQ(inline_->calls().size(), 0u);
 }
 
 TEST_F(McpServerTest, ThrowingToolIsInternalError) {

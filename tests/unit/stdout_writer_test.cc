@@ -12,6 +12,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 
 namespace stopframe::gateway {
@@ -121,6 +123,72 @@ TEST(StdoutWriterTest, HeldLinesFromWorkersArriveWholeAndInOrder) {
   }
   EXPECT_EQ(next_sent, kLines);
   for (int t = 0; t < kThreads; ++t) EXPECT_EQ(next[t], kLines);
+}
+
+// What the reader thread sends while corked leaves in Uncork, on its own
+// thread: it is in the pipe when Uncork returns, whole and in order.
+TEST(StdoutWriterTest, UncorkWritesOnTheCallersThread) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  {
+    StdoutWriter writer(fds[1]);
+    for (int round = 0; round < 50; ++round) {
+      writer.Cork();
+      writer.Send(absl::StrCat("a ", round));
+      writer.Send(absl::StrCat("b ", round));
+      writer.Uncork();
+      // No waiting: had the writer thread been left to write, the bytes
+      // could still be on their way.
+      pollfd p{fds[0], POLLIN, 0};
+      ASSERT_EQ(poll(&p, 1, 0), 1)
+          << "nothing written by Uncork, round " << round;
+      std::vector<std::string> lines =
+          ReadUntil(fds[0], absl::StrCat("b ", round));
+      EXPECT_EQ(lines, (std::vector<std::string>{absl::StrCat("a ", round),
+                                                 absl::StrCat("b ", round)}));
+    }
+  }
+  close(fds[0]);
+  close(fds[1]);
+}
+
+// A client that stops reading never blocks the reader thread: Uncork writes
+// what fits (here part of a line), returns, and the writer thread delivers
+// the rest once the client reads again; every line arrives whole.
+TEST(StdoutWriterTest, UncorkNeverBlocksOnAFullPipe) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  ASSERT_EQ(fcntl(fds[1], F_SETPIPE_SZ, 4096), 4096);
+  // The client has left 1 kB of room, then stopped reading.
+  const std::string filler(3071, 'f');
+  ASSERT_EQ(write(fds[1], (filler + "\n").data(), filler.size() + 1),
+            static_cast<ssize_t>(filler.size() + 1));
+  {
+    StdoutWriter writer(fds[1]);
+    absl::Notification uncorked;
+    std::thread reader_thread([&] {
+      writer.Cork();
+      for (int i = 0; i < 20; ++i) {
+        writer.Send(absl::StrCat("line ", i, " ", std::string(600, 'x')));
+      }
+      writer.Uncork();
+      uncorked.Notify();
+    });
+    const bool returned =
+        uncorked.WaitForNotificationWithTimeout(absl::Seconds(10));
+    EXPECT_TRUE(returned) << "Uncork blocked on a full pipe";
+    std::vector<std::string> lines =
+        ReadUntil(fds[0], absl::StrCat("line 19 ", std::string(600, 'x')));
+    reader_thread.join();
+    ASSERT_EQ(lines.size(), 21u);
+    EXPECT_EQ(lines[0], filler);
+    for (int i = 0; i < 20; ++i) {
+      EXPECT_EQ(lines[i + 1],
+                absl::StrCat("line ", i, " ", std::string(600, 'x')));
+    }
+  }
+  close(fds[0]);
+  close(fds[1]);
 }
 
 }  // namespace
