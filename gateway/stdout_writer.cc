@@ -99,38 +99,8 @@ void StdoutWriter::Uncork() {
     if (!nowait_ || writing_ || held_ > 0 || broken_ || queue_.empty()) return;
     TakeBatchLocked(batch);
   }
-  ReturnUnwritten(batch, WriteNoWait(batch));
-}
-
-size_t StdoutWriter::WriteNoWait(const std::vector<std::string>& batch) {
-  std::vector<iovec> iov;
-  iov.reserve(batch.size());
-  size_t total = 0;
-  for (const std::string& line : batch) {
-    iov.push_back({const_cast<char*>(line.data()), line.size()});
-    total += line.size();
-  }
-  size_t written = 0;
-  size_t next = 0;  // the first iovec not fully written
-  while (written < total) {
-    ssize_t n = pwritev2(fd_, iov.data() + next,
-                         static_cast<int>(iov.size() - next), -1, RWF_NOWAIT);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EOPNOTSUPP || errno == EINVAL)) nowait_ = false;
-    // EAGAIN: full. A broken fd is found by the writer thread's next write.
-    if (n <= 0) break;
-    written += static_cast<size_t>(n);
-    size_t left = static_cast<size_t>(n);
-    while (next < iov.size() && left >= iov[next].iov_len) {
-      left -= iov[next].iov_len;
-      ++next;
-    }
-    if (left > 0) {
-      iov[next].iov_base = static_cast<char*>(iov[next].iov_base) + left;
-      iov[next].iov_len -= left;
-    }
-  }
-  return written;
+  bool failed;
+  ReturnUnwritten(batch, WriteLines(batch, /*no_wait=*/true, failed));
 }
 
 void StdoutWriter::ReturnUnwritten(std::vector<std::string>& batch,
@@ -169,24 +139,41 @@ bool StdoutWriter::TakeBatchLocked(std::vector<std::string>& batch) {
 void StdoutWriter::WriteTaken(const std::vector<std::string>& batch,
                               bool broken) {
   // Once the reader went away, output is dropped and serving goes on.
-  const bool ok = broken || WriteAll(batch);
+  bool failed = false;
+  if (!broken) WriteLines(batch, /*no_wait=*/false, failed);
   absl::MutexLock lock(&mu_);
   writing_ = false;
-  if (!ok) broken_ = true;
+  if (failed) broken_ = true;
 }
 
-bool StdoutWriter::WriteAll(const std::vector<std::string>& batch) {
+size_t StdoutWriter::WriteLines(const std::vector<std::string>& batch,
+                                bool no_wait, bool& failed) {
   std::vector<iovec> iov;
   iov.reserve(batch.size());
+  size_t total = 0;
   for (const std::string& line : batch) {
     iov.push_back({const_cast<char*>(line.data()), line.size()});
+    total += line.size();
   }
+  failed = false;
+  size_t written = 0;
   size_t next = 0;  // the first iovec not fully written
-  while (next < iov.size()) {
-    ssize_t n =
-        writev(fd_, iov.data() + next, static_cast<int>(iov.size() - next));
+  while (written < total) {
+    const int count = static_cast<int>(iov.size() - next);
+    ssize_t n = no_wait
+                    ? pwritev2(fd_, iov.data() + next, count, -1, RWF_NOWAIT)
+                    : writev(fd_, iov.data() + next, count);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
+    if (n <= 0) {
+      // Without waiting, EAGAIN means full; a broken fd is left for the
+      // writer thread's next write to find.
+      if (!no_wait) failed = true;
+      if (no_wait && n < 0 && (errno == EOPNOTSUPP || errno == EINVAL)) {
+        nowait_ = false;
+      }
+      break;
+    }
+    written += static_cast<size_t>(n);
     // Skip what was written; a partly written line continues where it
     // stopped.
     size_t left = static_cast<size_t>(n);
@@ -199,7 +186,7 @@ bool StdoutWriter::WriteAll(const std::vector<std::string>& batch) {
       iov[next].iov_len -= left;
     }
   }
-  return true;
+  return written;
 }
 
 void StdoutWriter::Loop() {

@@ -72,12 +72,13 @@ class StdoutWriter final : public OutputSink {
   // Writes a batch TakeBatchLocked returned, then releases the write.
   void WriteTaken(const std::vector<std::string>& batch, bool broken)
       ABSL_LOCKS_EXCLUDED(mu_);
-  // Writes every line; false once the fd fails (the reader went away).
-  bool WriteAll(const std::vector<std::string>& batch);
-  // Writes as much of `batch` as the fd takes without blocking; returns the
-  // bytes written. Clears nowait_ where the fd cannot do that.
-  size_t WriteNoWait(const std::vector<std::string>& batch);
-  // Puts what WriteNoWait left of `batch` back at the queue's front, in
+  // Writes `batch` in order and returns the bytes written: all of it, unless
+  // the fd fails (`failed`: the reader went away) or, with `no_wait`, as much
+  // as it takes without blocking (RWF_NOWAIT; clears nowait_ where the fd
+  // cannot do that).
+  size_t WriteLines(const std::vector<std::string>& batch, bool no_wait,
+                    bool& failed);
+  // Puts what WriteLines(no_wait) left of `batch` back at the queue's front, in
   // order, and releases the write.
   void ReturnUnwritten(std::vector<std::string>& batch, size_t written)
       ABSL_LOCKS_EXCLUDED(mu_);
