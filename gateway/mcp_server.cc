@@ -314,7 +314,11 @@ bool McpServer::RunRequest(const RequestId& id, const ResponseRoute& route,
                            /*may_wait=*/!on_reader};
     try {
       MethodResult result = (*handler)(params, context);
-      if (result.would_wait) return false;  // still registered, for a worker
+      if (result.would_wait && on_reader) return false;  // for a worker
+      if (result.would_wait) {  // a worker may wait: a handler bug
+        Log("request %s: handler would wait on a worker", IdForLog(id.json()));
+        result = MethodResult::Error(jsonrpc::kInternalError, "Internal error");
+      }
       response = result.error_code == 0
                      ? jsonrpc::MakeResult(id.json(), std::move(result.result))
                      : jsonrpc::MakeError(id.json(), result.error_code,
@@ -379,11 +383,14 @@ MethodResult McpServer::CallTool(const Json& params, RequestContext& context) {
   if (result.would_wait) return MethodResult::WouldWait();
   if (result.is_error &&
       !context.cancel.cancelled()) {  // a cancel is logged once
+    // On the reader (may_wait false), not to stderr: a client that does not
+    // drain our stderr must not be able to block the reader.
     LogToClient(
         LogLevel::kWarning,
         absl::StrCat(
             "tool ", tool->name(), " failed: ",
-            result.content.empty() ? "" : result.content[0].value("text", "")));
+            result.content.empty() ? "" : result.content[0].value("text", "")),
+        /*to_stderr=*/context.may_wait);
   }
   return MethodResult(std::move(result).ToJson());
 }
@@ -457,8 +464,9 @@ void McpServer::Notify(std::string_view method, Json params) {
       /*coalesce_key=*/"");
 }
 
-void McpServer::LogToClient(LogLevel level, const std::string& message) {
-  Log("%s", message);
+void McpServer::LogToClient(LogLevel level, const std::string& message,
+                            bool to_stderr) {
+  if (to_stderr) Log("%s", message);
   bool send = false;
   {
     absl::MutexLock lock(&mu_);

@@ -112,9 +112,11 @@ class McpServer {
 
   // Sends a notification once the session is initialized (dropped before).
   void Notify(std::string_view method, jsonrpc::Json params);
-  // stderr always; notifications/message too once the client has chosen a
-  // level with logging/setLevel and `level` reaches it.
-  void LogToClient(LogLevel level, const std::string& message);
+  // stderr (unless `to_stderr` is false); notifications/message too once
+  // the client has chosen a level with logging/setLevel and `level` reaches
+  // it.
+  void LogToClient(LogLevel level, const std::string& message,
+                   bool to_stderr = true);
   // Whether initialize declared this client capability ("elicitation").
   bool ClientSupports(std::string_view capability);
   // Sends a request to the client and waits for its result, a cancel of

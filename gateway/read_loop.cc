@@ -7,6 +7,21 @@
 #include <string_view>
 
 namespace stopframe::gateway {
+namespace {
+
+// Holds `out` corked while one chunk of input is handled, however that ends.
+class CorkedOutput {
+ public:
+  explicit CorkedOutput(OutputSink& out) : out_(out) { out_.Cork(); }
+  ~CorkedOutput() { out_.Uncork(); }
+  CorkedOutput(const CorkedOutput&) = delete;
+  CorkedOutput& operator=(const CorkedOutput&) = delete;
+
+ private:
+  OutputSink& out_;
+};
+
+}  // namespace
 
 ReadLoopEnd RunReadLoop(int input_fd, int stop_fd, LineSplitter& splitter,
                         OutputSink& out) {
@@ -32,9 +47,8 @@ ReadLoopEnd RunReadLoop(int input_fd, int stop_fd, LineSplitter& splitter,
       splitter.Finish();
       return ReadLoopEnd::kEndOfInput;
     }
-    out.Cork();
+    CorkedOutput corked(out);
     splitter.Feed(std::string_view(buffer, static_cast<size_t>(n)));
-    out.Uncork();
   }
 }
 

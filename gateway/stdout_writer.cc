@@ -197,8 +197,9 @@ void StdoutWriter::Loop() {
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return !writing_ && held_ == 0 && !corked_ &&
-               (stopping_ || !queue_.empty());
+        // Corked or not, a stopping writer drains the queue and exits.
+        return !writing_ && held_ == 0 &&
+               (stopping_ || (!corked_ && !queue_.empty()));
       };
       mu_.Await(absl::Condition(&ready));
       if (queue_.empty()) return;

@@ -49,8 +49,8 @@ class StdoutWriter final : public OutputSink {
   // While corked the writer thread waits; Uncork writes the queue (up to
   // one batch) on the caller's thread as far as that cannot block, unless a
   // write is under way or a line is held.
-  void Cork() override;
-  void Uncork() override;
+  void Cork() override ABSL_LOCKS_EXCLUDED(mu_);
+  void Uncork() override ABSL_LOCKS_EXCLUDED(mu_);
 
   // For tests and diagnostics.
   size_t queued_bytes();

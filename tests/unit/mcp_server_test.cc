@@ -181,8 +181,9 @@ class CountTool : public Tool {
 };
 
 // Runs inline (like a read by id): records each call's thread and whether
-// it might wait; while `busy` is set, a call that may not wait answers
-// WouldWait, as the journal does while another process holds it.
+// it might wait. While busy, like a journal another request holds, a call
+// that may not wait answers WouldWait and one that may waits for release();
+// `broken` answers WouldWait even where waiting is allowed (a handler bug).
 class InlineTool : public Tool {
  public:
   struct Seen {
@@ -194,12 +195,23 @@ class InlineTool : public Tool {
   ToolResult Call(ToolCall& call) override {
     absl::MutexLock lock(&mu_);
     calls_.push_back({std::this_thread::get_id(), call.may_wait});
-    if (busy_ && !call.may_wait) return ToolResult::WouldWait();
+    if (broken_ || (busy_ && !call.may_wait)) return ToolResult::WouldWait();
+    auto free = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !busy_; };
+    if (!mu_.AwaitWithTimeout(absl::Condition(&free), kWait)) {
+      return ToolResult::Error("never released");
+    }
+    if (call.arguments.value("fail", false)) {
+      return ToolResult::Error("asked to fail");
+    }
     return ToolResult::Text(call.arguments.value("text", ""), std::nullopt);
   }
   void set_busy(bool busy) {
     absl::MutexLock lock(&mu_);
     busy_ = busy;
+  }
+  void set_broken(bool broken) {
+    absl::MutexLock lock(&mu_);
+    broken_ = broken;
   }
   std::vector<Seen> calls() const {
     absl::MutexLock lock(&mu_);
@@ -210,6 +222,7 @@ class InlineTool : public Tool {
   const Json definition_ = Definition("inline");
   mutable absl::Mutex mu_;
   bool busy_ ABSL_GUARDED_BY(mu_) = false;
+  bool broken_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<Seen> calls_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -582,7 +595,8 @@ TEST_F(McpServerTest, ToolErrorIsResultWithIsError) {
 }
 
 // A tool that runs inline is answered by the thread that handed in the
-// line, before HandleLine returns: no worker, no hand-off.
+// line, before HandleLine returns: no worker, no hand-off. Its errors are
+// results with isError, as on a worker.
 TEST_F(McpServerTest, InlineToolIsAnsweredOnTheReaderThread) {
   Initialize();
   for (int i = 0; i < 20; ++i) {
@@ -591,6 +605,10 @@ TEST_F(McpServerTest, InlineToolIsAnsweredOnTheReaderThread) {
     ASSERT_EQ(responses.size(), 1u) << "not answered within HandleLine";
     EXPECT_EQ(responses[0]["result"]["content"][0]["text"], "hi");
   }
+  Send(Request("bad", "tools/call", CallParams("inline", {{"fail", true}})));
+  std::vector<Json> failed = sink_.ResponsesTo("bad");
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0]["result"]["isError"], true) << failed[0].dump();
   for (const InlineTool::Seen& seen : inline_->calls()) {
     EXPECT_EQ(seen.thread, std::this_thread::get_id());
     EXPECT_FALSE(seen.may_wait);
@@ -598,13 +616,16 @@ TEST_F(McpServerTest, InlineToolIsAnsweredOnTheReaderThread) {
   EXPECT_EQ(server_->inflight().size(), 0u);
 }
 
-// One that would wait goes to a worker, which may wait: one response, and
-// the reader is free at once to read (here: a ping, answered first).
+// One that would wait goes to a worker, which may wait; meanwhile the reader
+// is free: a ping sent after it is answered at once, before it.
 TEST_F(McpServerTest, InlineToolThatWouldWaitGoesToAWorker) {
   Initialize();
   inline_->set_busy(true);
   Send(Request(1, "tools/call", CallParams("inline", {{"text", "later"}})));
   Send(Request(2, "ping"));
+  EXPECT_EQ(sink_.ResponsesTo(2).size(), 1u) << "the ping waited";
+  EXPECT_TRUE(sink_.ResponsesTo(1).empty());
+  inline_->set_busy(false);
   Json response = sink_.WaitForResponse(1);
   EXPECT_EQ(response["result"]["content"][0]["text"], "later");
   ASSERT_TRUE(WaitUntilIdle());
@@ -617,8 +638,19 @@ TEST_F(McpServerTest, InlineToolThatWouldWaitGoesToAWorker) {
   EXPECT_TRUE(calls[1].may_wait);
 }
 
+// A handler that answers "would wait" on a worker, where it may wait, is a
+// bug: the request still gets exactly one answer, an internal error.
+TEST_F(McpServerTest, WouldWaitOnAWorkerIsAnInternalError) {
+  Initialize();
+  inline_->set_broken(true);
+  Json response = Call(1, "tools/call", CallParams("inline"));
+  ExpectError(response, jsonrpc::kInternalError);
+  ASSERT_TRUE(WaitUntilIdle());
+  EXPECT_EQ(sink_.ResponsesTo(1).size(), 1u);
+}
+
 // An inline call keeps the single-message rules: an id already in flight is
-// refused, and tool errors are results with isError.
+// refused without running the tool.
 TEST_F(McpServerTest, InlineToolKeepsIdRules) {
   Initialize();
   Send(Request("dup", "tools/call", CallParams("block")));
