@@ -130,7 +130,10 @@ int RunGateway(const GatewayOptions& options) {
 
     LineSplitter splitter(
         options.max_line_bytes,
-        {.on_line = [&](std::string_view line) { server.HandleLine(line); },
+        {.on_line =
+             [&](std::string_view line) {
+               server.HandleLine(line, splitter.more_lines_buffered());
+             },
          .on_oversized =
              [&](size_t limit) { server.HandleOversizedLine(limit); }});
     ReadLoopEnd end = ReadLoopEnd::kEndOfInput;

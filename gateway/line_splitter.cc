@@ -26,7 +26,10 @@ void LineSplitter::Feed(std::string_view bytes) {
     if (discarding_) {
       discarding_ = false;
     } else {
+      more_lines_buffered_ =
+          bytes.find('\n', newline + 1) != std::string_view::npos;
       Emit();
+      more_lines_buffered_ = false;
     }
     bytes.remove_prefix(newline + 1);
   }

@@ -24,6 +24,9 @@ class LineSplitter {
   LineSplitter(size_t max_line_bytes, Callbacks callbacks);
 
   void Feed(std::string_view bytes);
+  // During on_line: whether the bytes fed so far hold another complete line
+  // after this one (a burst of messages, read at once).
+  bool more_lines_buffered() const { return more_lines_buffered_; }
   // End of input: a final line without a newline still counts.
   void Finish();
 
@@ -34,6 +37,7 @@ class LineSplitter {
   Callbacks callbacks_;
   std::string buffer_;
   bool discarding_ = false;  // inside an oversized line
+  bool more_lines_buffered_ = false;
 };
 
 }  // namespace stopframe::gateway

@@ -100,7 +100,7 @@ void McpServer::HandleOversizedLine(size_t max_line_bytes) {
                          max_line_bytes, "-byte limit and was dropped"));
 }
 
-void McpServer::HandleLine(std::string_view line) {
+void McpServer::HandleLine(std::string_view line, bool more_input) {
   Message message = jsonrpc::ParseMessage(line);
   switch (message.kind) {
     case Message::Kind::kInvalid:
@@ -114,7 +114,8 @@ void McpServer::HandleLine(std::string_view line) {
       HandleNotification(message);
       return;
     case Message::Kind::kRequest:
-      HandleRequest(std::move(message), ResponseRoute::Direct(out_));
+      HandleRequest(std::move(message), ResponseRoute::Direct(out_),
+                    /*may_run_inline=*/!more_input);
       return;
     case Message::Kind::kBatch:
       HandleBatch(std::move(message.params));
@@ -152,8 +153,10 @@ void McpServer::HandleBatch(Json elements) {
                                    "Invalid Request: initialize must not be "
                                    "part of a JSON-RPC batch"));
         } else {
+          // A batch's requests run side by side, on the workers.
           HandleRequest(std::move(message),
-                        ResponseRoute::InBatch(batch, batch->Add()));
+                        ResponseRoute::InBatch(batch, batch->Add()),
+                        /*may_run_inline=*/false);
         }
         break;
       case Message::Kind::kNotification:
@@ -218,7 +221,8 @@ void McpServer::HandleCancelled(const Json& params) {
   }
 }
 
-void McpServer::HandleRequest(Message message, const ResponseRoute& route) {
+void McpServer::HandleRequest(Message message, const ResponseRoute& route,
+                              bool may_run_inline) {
   const RequestId& id = *message.id;
   const std::string& method = message.method;
   if (method == "ping") {
@@ -276,7 +280,7 @@ void McpServer::HandleRequest(Message message, const ResponseRoute& route) {
                             " is already used by a request in flight"));
     return;
   }
-  if (RunsInline(method, message.params) &&
+  if (may_run_inline && RunsInline(method, message.params) &&
       RunRequest(id, route, &handler->second, message.params, token,
                  /*on_reader=*/true)) {
     return;

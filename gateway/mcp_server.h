@@ -85,8 +85,9 @@ enum class LogLevel {
 // every request but initialize and ping runs on the worker pool, so
 // notifications/cancelled is read and acted on while requests run. The one
 // exception is a tool that runs inline (a read by id): the reader answers it
-// itself when it can without waiting, which saves two hand-offs between
-// threads, and hands it to a worker otherwise. JSON-RPC
+// itself when it can without waiting and no other message waits behind it,
+// which saves two hand-offs between threads, and hands it to a worker
+// otherwise. JSON-RPC
 // batches are served only in protocol 2025-03-26, the one version that has
 // them; their responses go out as one array (see BatchCollector).
 // Owned by the gateway app; `tools` and `out` must outlive it. Methods and
@@ -106,7 +107,11 @@ class McpServer {
   // Merged into the capabilities initialize advertises.
   void AddCapability(std::string name, jsonrpc::Json value);
 
-  void HandleLine(std::string_view line);
+  // `more_input`: another message has already been read and waits behind
+  // this one. A request that could be answered inline then goes to a worker
+  // all the same, so that a burst of requests runs on every core; the
+  // reader answers only the last one itself.
+  void HandleLine(std::string_view line, bool more_input = false);
   // A line longer than the framing limit was dropped.
   void HandleOversizedLine(size_t max_line_bytes);
 
@@ -144,7 +149,9 @@ class McpServer {
 
   void HandleBatch(jsonrpc::Json elements);
   // The final response (or none, if cancelled) goes to `route`.
-  void HandleRequest(jsonrpc::Message message, const ResponseRoute& route);
+  // `may_run_inline`: the reader may answer it itself (see HandleLine).
+  void HandleRequest(jsonrpc::Message message, const ResponseRoute& route,
+                     bool may_run_inline);
   void HandleNotification(const jsonrpc::Message& message);
   void HandleClientResponse(const jsonrpc::Message& message);
   void HandleCancelled(const jsonrpc::Json& params);

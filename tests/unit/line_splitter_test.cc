@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -39,6 +40,29 @@ TEST(LineSplitterTest, SplitsOnNewlines) {
   splitter.Feed("one\ntwo\nthree\n");
   EXPECT_THAT(r.lines, ElementsAre("one", "two", "three"));
   EXPECT_EQ(r.oversized, 0);
+}
+
+// While a line is handled, the splitter tells whether another complete line
+// was read with it (the gateway then hands a burst to its workers).
+TEST(LineSplitterTest, TellsWhetherMoreLinesWereReadWithALine) {
+  std::vector<std::pair<std::string, bool>> seen;
+  LineSplitter* splitter_ptr = nullptr;
+  LineSplitter splitter(
+      1024, {.on_line =
+                 [&](std::string_view line) {
+                   seen.emplace_back(line, splitter_ptr->more_lines_buffered());
+                 },
+             .on_oversized = [](size_t) {}});
+  splitter_ptr = &splitter;
+  splitter.Feed("one\ntwo\nthr");
+  splitter.Feed("ee\n");
+  splitter.Feed("four");
+  splitter.Finish();
+  EXPECT_THAT(seen, ElementsAre(std::pair<std::string, bool>{"one", true},
+                                std::pair<std::string, bool>{"two", false},
+                                std::pair<std::string, bool>{"three", false},
+                                std::pair<std::string, bool>{"four", false}));
+  EXPECT_FALSE(splitter.more_lines_buffered());
 }
 
 TEST(LineSplitterTest, JoinsPartialLinesAcrossFeeds) {

@@ -638,6 +638,22 @@ TEST_F(McpServerTest, InlineToolThatWouldWaitGoesToAWorker) {
   EXPECT_TRUE(calls[1].may_wait);
 }
 
+// With more input already read behind it, an inline request goes to a
+// worker like any other, so that a burst runs on every core.
+TEST_F(McpServerTest, InlineToolInABurstGoesToAWorker) {
+  Initialize();
+  server_->HandleLine(
+      Request(1, "tools/call", CallParams("inline", {{"text", "burst"}}))
+          .dump(),
+      /*more_input=*/true);
+  Json response = sink_.WaitForResponse(1);
+  EXPECT_EQ(response["result"]["content"][0]["text"], "burst");
+  std::vector<InlineTool::Seen> calls = inline_->calls();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_NE(calls[0].thread, std::this_thread::get_id());
+  EXPECT_TRUE(calls[0].may_wait);
+}
+
 // A handler that answers "would wait" on a worker, where it may wait, is a
 // bug: the request still gets exactly one answer, an internal error.
 TEST_F(McpServerTest, WouldWaitOnAWorkerIsAnInternalError) {
