@@ -30,7 +30,28 @@ std::shared_ptr<grpc::Channel> MakeRendererChannel(
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  args.SetServiceConfigJSON(R"({"loadBalancingConfig":[{"round_robin":{}}]})");
+  // round_robin over the resolved replicas. A render refused because every
+  // slot is taken (RESOURCE_EXHAUSTED, sent before any event, so nothing is
+  // lost by trying again) is retried with backoff, on the next replica: a
+  // stopped render frees its slot a moment after its stream ends, and a user
+  // who presses stop and then starts again should not be told "busy".
+  // gRPC spaces the attempts at random up to 0.2, 0.4, 0.8 and 1.6 s
+  // (gRPC allows at most 5 attempts), so a renderer busy for longer is
+  // reported after ~1.5 s on average.
+  args.SetServiceConfigJSON(R"({
+    "loadBalancingConfig": [{"round_robin": {}}],
+    "methodConfig": [{
+      "name": [{"service": "stopframe.renderer.v1.Renderer",
+                "method": "RenderWrapped"}],
+      "retryPolicy": {
+        "maxAttempts": 5,
+        "initialBackoff": "0.2s",
+        "maxBackoff": "1.6s",
+        "backoffMultiplier": 2,
+        "retryableStatusCodes": ["RESOURCE_EXHAUSTED"]
+      }
+    }]
+  })");
   if (tls && !tls->server_name.empty()) {
     args.SetSslTargetNameOverride(tls->server_name);
   }

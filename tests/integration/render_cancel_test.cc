@@ -25,6 +25,7 @@ namespace stopframe::testing {
 namespace {
 
 namespace pb = ::stopframe::renderer::v1;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
@@ -429,15 +430,83 @@ TEST_F(RenderCancelTest, TwoConcurrentRendersOneCancelledOtherCompletes) {
   EXPECT_THAT(Videos(), SizeIs(1));
 }
 
+// Stop, then start again at once: the new render finds every slot still
+// taken for a moment (the stopped one is winding down), and is retried by
+// gRPC until one frees, instead of failing with "renderer is busy".
+TEST_F(RenderCancelTest, RenderStartedWhileSlotsAreTakenGetsTheNextFreeSlot) {
+  for (const char* id : {"a", "b"}) {
+    gateway_->CallTool(
+        id, "create_wrapped_video",
+        {{"year", 2025}, {"quality", "draft"}, {"secondsPerSlide", 10}});
+  }
+  ASSERT_TRUE(WaitForProgress("a", 1));
+  ASSERT_TRUE(WaitForProgress("b", 1));
+  gateway_->CallTool(
+      "c", "create_wrapped_video",
+      {{"year", 2025}, {"quality", "draft"}, {"secondsPerSlide", 0.2}});
+  // c's first attempt was refused: both slots are taken.
+  ASSERT_TRUE(renderer_->WaitForStats(
+      [](const pb::RendererStats& s) { return s.rejected() >= 1; }, kTimeout))
+      << renderer_->Stats().DebugString();
+  gateway_->Cancel("a", "start over");
+  auto c = gateway_->WaitForResponse("c", kTimeout);
+  ASSERT_TRUE(c.has_value());
+  ASSERT_FALSE((*c)["result"]["isError"].get<bool>()) << c->dump();
+  EXPECT_GT((*c)["result"]["structuredContent"]["frames"].get<int64_t>(), 0);
+  gateway_->Cancel("b");
+  ASSERT_TRUE(renderer_->WaitForStats(
+      [](const pb::RendererStats& s) {
+        return s.active() == 0 && s.completed() == 1 && s.cancelled() == 2;
+      },
+      kTimeout))
+      << renderer_->Stats().DebugString();
+  EXPECT_FALSE(gateway_->HasResponse("a"));
+  EXPECT_FALSE(gateway_->HasResponse("b"));
+  EXPECT_THAT(Videos(), SizeIs(1));
+}
+
+// A renderer that stays busy past the retries: a clear tool error that says
+// what to do, and nothing saved.
+TEST_F(RenderCancelTest, RendererBusyPastTheRetriesIsAClearError) {
+  for (const char* id : {"a", "b"}) {
+    gateway_->CallTool(
+        id, "create_wrapped_video",
+        {{"year", 2025}, {"quality", "draft"}, {"secondsPerSlide", 10}});
+  }
+  ASSERT_TRUE(WaitForProgress("a", 1));
+  ASSERT_TRUE(WaitForProgress("b", 1));
+  gateway_->CallTool(
+      "c", "create_wrapped_video",
+      {{"year", 2025}, {"quality", "draft"}, {"secondsPerSlide", 0.2}});
+  auto c = gateway_->WaitForResponse("c", kTimeout);
+  ASSERT_TRUE(c.has_value());
+  ASSERT_TRUE((*c)["result"]["isError"].get<bool>()) << c->dump();
+  const std::string text = (*c)["result"]["content"][0]["text"];
+  EXPECT_THAT(text, HasSubstr("renderer is busy"));
+  EXPECT_THAT(text, HasSubstr("retry later or add a replica"));
+  // Five attempts, each refused.
+  EXPECT_EQ(renderer_->Stats().rejected(), 5)
+      << renderer_->Stats().DebugString();
+  gateway_->Cancel("a");
+  gateway_->Cancel("b");
+  ASSERT_TRUE(renderer_->WaitForStats(
+      [](const pb::RendererStats& s) {
+        return s.active() == 0 && s.cancelled() == 2;
+      },
+      kTimeout))
+      << renderer_->Stats().DebugString();
+  EXPECT_THAT(Videos(), SizeIs(0));
+}
+
 // A client that stops reading stdout while a render streams progress: the
 // gateway keeps reading stdin, a cancel still stops the renderer, and memory
 // stays bounded (progress is coalesced; responses wait their turn).
 TEST_F(RenderCancelTest, ClientThatStopsReadingCanStillCancel) {
   const int64_t rss_before = gateway_->GatewayRssKb();
   gateway_->PauseReading();
-  gateway_->CallTool("stalled", "create_wrapped_video",
-                     {{"year", 2025}, {"quality", "standard"},
-                      {"secondsPerSlide", 4}});
+  gateway_->CallTool(
+      "stalled", "create_wrapped_video",
+      {{"year", 2025}, {"quality", "standard"}, {"secondsPerSlide", 4}});
   ASSERT_TRUE(renderer_->WaitForStats(
       [](const pb::RendererStats& s) { return s.active() == 1; }, kTimeout));
   // Far more output than a pipe holds.
@@ -522,9 +591,9 @@ TEST(EmbeddedRendererTest, RestartsItsChildWhenItDies) {
   ASSERT_TRUE(gateway->WaitForStderr("restarting it", kTimeout));
   // The new child logs its pid once it serves.
   ASSERT_TRUE(gateway->WaitForStderr("serving on", kTimeout, 2));
-  gateway->CallTool(1, "create_wrapped_video",
-                    {{"year", 2025}, {"quality", "draft"},
-                     {"secondsPerSlide", 0.2}});
+  gateway->CallTool(
+      1, "create_wrapped_video",
+      {{"year", 2025}, {"quality", "draft"}, {"secondsPerSlide", 0.2}});
   auto response = gateway->WaitForResponse(1, kTimeout);
   ASSERT_TRUE(response.has_value());
   EXPECT_FALSE((*response)["result"]["isError"].get<bool>())
@@ -557,9 +626,9 @@ TEST(RendererDownTest, CallFailsQuicklyWithAClearError) {
 // The gateway is SIGKILLed mid-render: the renderer sees the connection
 // drop, stops the job and returns to active 0.
 TEST_F(RenderCancelTest, GatewayKilledMidRenderStopsTheRender) {
-  gateway_->CallTool(9, "create_wrapped_video",
-                     {{"year", 2025}, {"quality", "standard"},
-                      {"secondsPerSlide", 4}});
+  gateway_->CallTool(
+      9, "create_wrapped_video",
+      {{"year", 2025}, {"quality", "standard"}, {"secondsPerSlide", 4}});
   ASSERT_TRUE(WaitForProgress(9, 5));
   gateway_->process().Signal(SIGKILL);
   ASSERT_TRUE(gateway_->process().WaitForExit(kTimeout).has_value());
