@@ -1,7 +1,6 @@
 #include "gateway/stdout_writer.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
