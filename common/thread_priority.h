@@ -2,6 +2,7 @@
 #define STOPFRAME_COMMON_THREAD_PRIORITY_H_
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 
 namespace stopframe {
 
@@ -13,6 +14,18 @@ absl::Status SetCurrentThreadNice(int nice);
 
 // The calling thread's nice value.
 int CurrentThreadNice();
+
+// Asks the kernel for short time slices for the calling thread (EEVDF's
+// latency hint, Linux 6.12 and later; between 0.1 and 100 ms): when it wakes
+// it may preempt a running thread with a longer slice at once, instead of
+// waiting for that thread's slice or the next tick to end. Costs nothing
+// while the thread sleeps. Keeps the thread's nice value. Older kernels
+// accept and ignore it. Zero restores the kernel's default.
+absl::Status SetCurrentThreadLatencySlice(absl::Duration slice);
+
+// The calling thread's slice as the kernel reports it: its default (about
+// a millisecond or two) unless set; zero on kernels without the hint.
+absl::Duration CurrentThreadLatencySlice();
 
 }  // namespace stopframe
 

@@ -1,5 +1,6 @@
 #include "gateway/gateway_app.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/signalfd.h>
@@ -8,6 +9,7 @@
 #include <memory>
 #include <thread>
 
+#include "common/thread_priority.h"
 #include "gateway/elicitation.h"
 #include "gateway/journal/journal_store.h"
 #include "gateway/line_splitter.h"
@@ -25,6 +27,12 @@
 #include "gateway/video_store.h"
 
 namespace stopframe::gateway {
+namespace {
+
+// EEVDF's shortest slice: the reader runs for microseconds per message.
+constexpr absl::Duration kReaderSlice = absl::Microseconds(100);
+
+}  // namespace
 
 std::string DefaultDatabasePath() {
   const char* xdg = getenv("XDG_DATA_HOME");
@@ -137,8 +145,17 @@ int RunGateway(const GatewayOptions& options) {
          .on_oversized =
              [&](size_t limit) { server.HandleOversizedLine(limit); }});
     ReadLoopEnd end = ReadLoopEnd::kEndOfInput;
-    std::thread reader(
-        [&] { end = RunReadLoop(STDIN_FILENO, signal_fd, splitter, out); });
+    std::thread reader([&] {
+      pthread_setname_np(pthread_self(), "sf-reader");
+      // Every message comes in on this thread and the inline answers leave
+      // from it: with the cores busy rendering, its wake-ups should preempt
+      // a render at once rather than wait out the render's slice.
+      if (absl::Status s = SetCurrentThreadLatencySlice(kReaderSlice);
+          !s.ok()) {
+        Log("the reader keeps the default time slice: %s", s.ToString());
+      }
+      end = RunReadLoop(STDIN_FILENO, signal_fd, splitter, out);
+    });
     reader.join();
     Log("%s: shutting down", end == ReadLoopEnd::kEndOfInput ? "stdin closed"
                              : end == ReadLoopEnd::kStopRequested

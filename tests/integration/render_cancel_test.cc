@@ -15,6 +15,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/thread_priority.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/support/mcp_test_client.h"
@@ -317,6 +319,47 @@ TEST_F(RenderCancelTest, EncodeThreadsYieldTheCpuAndGrpcThreadsDoNot) {
       << absl::StrJoin(nice, " ");
   ASSERT_TRUE(renderer_->WaitForStats(
       [](const pb::RendererStats& s) { return s.active() == 0; }, kTimeout));
+}
+
+// The gateway's reader, which every message passes through, asks the kernel
+// for short slices, so that with the cores busy rendering its wake-ups
+// preempt a render; its other threads keep the default.
+TEST_F(RenderCancelTest, ReaderThreadAsksForShortTimeSlices) {
+  const std::string tasks =
+      absl::StrCat("/proc/", gateway_->process().pid(), "/task");
+  std::vector<std::string> slices;  // se.slice of the reader, in ns
+  int others_short = 0;
+  for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+    const std::string comm = ReadFile(task.path().string() + "/comm");
+    const std::string sched = ReadFile(task.path().string() + "/sched");
+    const size_t at = sched.find("se.slice");
+    if (at == std::string::npos) GTEST_SKIP() << "no se.slice in " << tasks;
+    const size_t colon = sched.find(':', at);
+    const std::string value(absl::StripAsciiWhitespace(
+        sched.substr(colon + 1, sched.find('\n', colon) - colon - 1)));
+    if (absl::StartsWith(comm, "sf-reader")) {
+      slices.push_back(value);
+    } else if (value == "100000") {
+      ++others_short;
+    }
+  }
+  ASSERT_EQ(slices.size(), 1u) << "no thread named sf-reader";
+  if (slices[0] != "100000") {
+    // Does this kernel keep the hint at all (6.12 and later)?
+    absl::Duration kept;
+    std::thread probe([&] {
+      // A kernel (or sandbox) that refuses it: the gateway logs and goes on.
+      if (SetCurrentThreadLatencySlice(absl::Microseconds(100)).ok()) {
+        kept = CurrentThreadLatencySlice();
+      }
+    });
+    probe.join();
+    if (kept != absl::Microseconds(100)) {
+      GTEST_SKIP() << "this kernel keeps no time-slice hint";
+    }
+  }
+  EXPECT_EQ(slices[0], "100000");
+  EXPECT_EQ(others_short, 0);
 }
 
 TEST_F(RenderCancelTest, CancelBeforeFirstFrameDoesNoHarm) {

@@ -38,12 +38,43 @@ TEST(ThreadPriorityTest, OutOfRangeValuesAreClampedByTheKernelNotRefused) {
   EXPECT_EQ(seen, 19);
 }
 
+// The EEVDF latency hint: kept for the calling thread only, its nice value
+// untouched, and zero gives the default back. Kernels before 6.12 accept
+// and drop it (then nothing can be read back, and the test says so).
+TEST(ThreadPriorityTest, LatencySliceIsKeptForTheCallingThreadOnly) {
+  const int main_nice = CurrentThreadNice();
+  const absl::Duration default_slice = CurrentThreadLatencySlice();
+  absl::Duration set, cleared;
+  absl::Status refused;
+  int nice_after = -100;
+  std::thread worker([&] {
+    ASSERT_TRUE(SetCurrentThreadNice(main_nice + 2).ok());
+    refused = SetCurrentThreadLatencySlice(absl::Microseconds(100));
+    if (!refused.ok()) return;
+    set = CurrentThreadLatencySlice();
+    nice_after = CurrentThreadNice();
+    ASSERT_TRUE(SetCurrentThreadLatencySlice(absl::ZeroDuration()).ok());
+    cleared = CurrentThreadLatencySlice();
+  });
+  worker.join();
+  if (!refused.ok()) GTEST_SKIP() << "the kernel refused the hint: " << refused;
+  EXPECT_EQ(nice_after, main_nice + 2) << "the slice reset the nice value";
+  EXPECT_EQ(CurrentThreadLatencySlice(), default_slice);
+  if (set == absl::ZeroDuration()) {
+    GTEST_SKIP() << "this kernel keeps no time-slice hint (before 6.12)";
+  }
+  EXPECT_EQ(set, absl::Microseconds(100));
+  EXPECT_NE(default_slice, absl::Microseconds(100));
+  EXPECT_EQ(cleared, default_slice);
+}
+
 TEST(WorkerPoolTest, EveryWorkerRunsOnStartBeforeAnyJob) {
   absl::Mutex mu;
   std::vector<int> nice_in_jobs;
   const int main_nice = CurrentThreadNice();
   {
-    WorkerPool pool(3, [&] { ASSERT_TRUE(SetCurrentThreadNice(main_nice + 3).ok()); });
+    WorkerPool pool(
+        3, [&] { ASSERT_TRUE(SetCurrentThreadNice(main_nice + 3).ok()); });
     for (int i = 0; i < 30; ++i) {
       pool.Submit([&] {
         absl::MutexLock lock(&mu);
