@@ -35,9 +35,10 @@ std::shared_ptr<grpc::Channel> MakeRendererChannel(
   // lost by trying again) is retried with backoff, on the next replica: a
   // stopped render frees its slot a moment after its stream ends, and a user
   // who presses stop and then starts again should not be told "busy".
-  // gRPC spaces the attempts at random up to 0.2, 0.4, 0.8 and 1.6 s
-  // (gRPC allows at most 5 attempts), so a renderer busy for longer is
-  // reported after ~1.5 s on average.
+  // gRPC spaces the attempts at random up to 0.5, 1, 2 and 4 s (it allows
+  // at most 5 attempts): room for a stopped render to wind down on a loaded
+  // machine, where its niced threads get little CPU; a renderer busy for
+  // longer is reported after ~3.75 s on average, 7.5 s at most.
   args.SetServiceConfigJSON(R"({
     "loadBalancingConfig": [{"round_robin": {}}],
     "methodConfig": [{
@@ -45,8 +46,8 @@ std::shared_ptr<grpc::Channel> MakeRendererChannel(
                 "method": "RenderWrapped"}],
       "retryPolicy": {
         "maxAttempts": 5,
-        "initialBackoff": "0.2s",
-        "maxBackoff": "1.6s",
+        "initialBackoff": "0.5s",
+        "maxBackoff": "4s",
         "backoffMultiplier": 2,
         "retryableStatusCodes": ["RESOURCE_EXHAUSTED"]
       }

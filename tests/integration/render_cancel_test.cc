@@ -133,6 +133,8 @@ class RenderCancelTest : public ::testing::Test {
 
   std::string VideosDir() const { return dir_ + "/videos"; }
 
+  void AskForAThirdRenderWhileTwoRun();
+
   // Renders to completion and returns the whole tool result.
   Json RenderResult(const Json& id, Json arguments) {
     gateway_->CallTool(id, "create_wrapped_video", std::move(arguments));
@@ -473,10 +475,9 @@ TEST_F(RenderCancelTest, TwoConcurrentRendersOneCancelledOtherCompletes) {
   EXPECT_THAT(Videos(), SizeIs(1));
 }
 
-// Stop, then start again at once: the new render finds every slot still
-// taken for a moment (the stopped one is winding down), and is retried by
-// gRPC until one frees, instead of failing with "renderer is busy".
-TEST_F(RenderCancelTest, RenderStartedWhileSlotsAreTakenGetsTheNextFreeSlot) {
+// Long renders "a" and "b" take both of the renderer's slots, then a short
+// render "c" is asked for.
+void RenderCancelTest::AskForAThirdRenderWhileTwoRun() {
   for (const char* id : {"a", "b"}) {
     gateway_->CallTool(
         id, "create_wrapped_video",
@@ -487,6 +488,13 @@ TEST_F(RenderCancelTest, RenderStartedWhileSlotsAreTakenGetsTheNextFreeSlot) {
   gateway_->CallTool(
       "c", "create_wrapped_video",
       {{"year", 2025}, {"quality", "draft"}, {"secondsPerSlide", 0.2}});
+}
+
+// Stop, then start again at once: the new render finds every slot still
+// taken for a moment (the stopped one is winding down), and is retried by
+// gRPC until one frees, instead of failing with "renderer is busy".
+TEST_F(RenderCancelTest, RenderStartedWhileSlotsAreTakenGetsTheNextFreeSlot) {
+  ASSERT_NO_FATAL_FAILURE(AskForAThirdRenderWhileTwoRun());
   // c's first attempt was refused: both slots are taken.
   ASSERT_TRUE(renderer_->WaitForStats(
       [](const pb::RendererStats& s) { return s.rejected() >= 1; }, kTimeout))
@@ -503,24 +511,19 @@ TEST_F(RenderCancelTest, RenderStartedWhileSlotsAreTakenGetsTheNextFreeSlot) {
       },
       kTimeout))
       << renderer_->Stats().DebugString();
-  EXPECT_FALSE(gateway_->HasResponse("a"));
-  EXPECT_FALSE(gateway_->HasResponse("b"));
+  // The gateway removes a cancelled render's temp file as its call ends.
+  for (const char* id : {"a", "b"}) {
+    ASSERT_TRUE(gateway_->WaitForStderr(
+        absl::StrCat("request \"", id, "\" was cancelled"), kTimeout));
+    EXPECT_FALSE(gateway_->HasResponse(id));
+  }
   EXPECT_THAT(Videos(), SizeIs(1));
 }
 
 // A renderer that stays busy past the retries: a clear tool error that says
 // what to do, and nothing saved.
 TEST_F(RenderCancelTest, RendererBusyPastTheRetriesIsAClearError) {
-  for (const char* id : {"a", "b"}) {
-    gateway_->CallTool(
-        id, "create_wrapped_video",
-        {{"year", 2025}, {"quality", "draft"}, {"secondsPerSlide", 10}});
-  }
-  ASSERT_TRUE(WaitForProgress("a", 1));
-  ASSERT_TRUE(WaitForProgress("b", 1));
-  gateway_->CallTool(
-      "c", "create_wrapped_video",
-      {{"year", 2025}, {"quality", "draft"}, {"secondsPerSlide", 0.2}});
+  ASSERT_NO_FATAL_FAILURE(AskForAThirdRenderWhileTwoRun());
   auto c = gateway_->WaitForResponse("c", kTimeout);
   ASSERT_TRUE(c.has_value());
   ASSERT_TRUE((*c)["result"]["isError"].get<bool>()) << c->dump();
@@ -538,6 +541,10 @@ TEST_F(RenderCancelTest, RendererBusyPastTheRetriesIsAClearError) {
       },
       kTimeout))
       << renderer_->Stats().DebugString();
+  for (const char* id : {"a", "b"}) {
+    ASSERT_TRUE(gateway_->WaitForStderr(
+        absl::StrCat("request \"", id, "\" was cancelled"), kTimeout));
+  }
   EXPECT_THAT(Videos(), SizeIs(0));
 }
 
