@@ -475,13 +475,14 @@ TEST_F(RenderCancelTest, TwoConcurrentRendersOneCancelledOtherCompletes) {
   EXPECT_THAT(Videos(), SizeIs(1));
 }
 
-// Long renders "a" and "b" take both of the renderer's slots, then a short
-// render "c" is asked for.
+// Long renders "a" and "b" take both of the renderer's slots (1080p, 10 s a
+// slide: tens of seconds of work, longer than the gateway's retries), then
+// a short render "c" is asked for.
 void RenderCancelTest::AskForAThirdRenderWhileTwoRun() {
   for (const char* id : {"a", "b"}) {
     gateway_->CallTool(
         id, "create_wrapped_video",
-        {{"year", 2025}, {"quality", "draft"}, {"secondsPerSlide", 10}});
+        {{"year", 2025}, {"quality", "high"}, {"secondsPerSlide", 10}});
   }
   ASSERT_TRUE(WaitForProgress("a", 1));
   ASSERT_TRUE(WaitForProgress("b", 1));
