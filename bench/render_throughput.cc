@@ -2,11 +2,14 @@
 // resolution, fps, codec, preset, crf, duration and number of text slides
 // (drawn with drawtext). Both run in the same process run, alternating, and
 // the report gives medians, because shared machines are noisy.
+#include <stdlib.h>
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <functional>
 #include <stop_token>
 #include <string>
 #include <thread>
@@ -84,31 +87,119 @@ Sample RunOurs(const VideoSpec& spec, int64_t* frames) {
   return s;
 }
 
-// The same deck as drawtext filters, one time window per slide.
-std::string FfmpegCommand(const VideoSpec& spec, int slides, double seconds) {
-  std::string filters;
+// The two drawtext filters of slide `i` (1-based in its text).
+std::string DrawtextFilters(const VideoSpec& spec, int i,
+                            const std::string& enable) {
   const std::string font = spec.font_dir + "/DejaVuSans-Bold.ttf";
   const std::string body_font = spec.font_dir + "/DejaVuSans.ttf";
   const int big = spec.height / 9, small = spec.height / 24;
+  return absl::StrFormat(
+      "drawtext=fontfile=%s:text='Slide %d of your 2025':fontsize=%d:"
+      "fontcolor=white:x=(w-tw)/2:y=h/3%s,"
+      "drawtext=fontfile=%s:text='214 entries - 48213 words - 17 "
+      "tags':fontsize=%d:fontcolor=0xd0d0ff:x=(w-tw)/2:y=h/2%s",
+      font, i + 1, big, enable, body_font, small, enable);
+}
+
+// The encoder half of both CLI commands: the renderer's codec settings and
+// keyframe cap, streamed as fragmented MP4 like ours.
+std::string EncodeArgs(const VideoSpec& spec, double seconds,
+                       const std::string& output) {
+  return absl::StrFormat(
+      "-t %.3f -c:v libx264 -preset %s -crf %d -pix_fmt yuv420p -g %d "
+      "-movflags frag_keyframe+empty_moov -f mp4 %s",
+      seconds, spec.preset, spec.crf, 10 * spec.fps, output);
+}
+
+// The deck with hard cuts: one colour source, each slide's drawtext enabled
+// in its time window. Less work than our video, which crossfades.
+std::string HardCutCommand(const VideoSpec& spec, int slides, double seconds,
+                           const std::string& output) {
+  std::string filters;
   for (int i = 0; i < slides; ++i) {
     const double start = i * spec.seconds_per_slide;
     const double end = start + spec.seconds_per_slide;
-    absl::StrAppend(
-        &filters, filters.empty() ? "" : ",",
-        absl::StrFormat(
-            "drawtext=fontfile=%s:text='Slide %d of your 2025':fontsize=%d:"
-            "fontcolor=white:x=(w-tw)/2:y=h/3:enable='between(t,%.3f,%.3f)',"
-            "drawtext=fontfile=%s:text='214 entries - 48213 words - 17 "
-            "tags':fontsize=%d:fontcolor=0xd0d0ff:x=(w-tw)/2:y=h/2:"
-            "enable='between(t,%.3f,%.3f)'",
-            font, i + 1, big, start, end, body_font, small, start, end));
+    absl::StrAppend(&filters, filters.empty() ? "" : ",",
+                    DrawtextFilters(spec, i,
+                                    absl::StrFormat(":enable='between(t,%.3f,"
+                                                    "%.3f)'",
+                                                    start, end)));
   }
   return absl::StrFormat(
-      "ffmpeg -v error -y -f lavfi -i color=c=0x1e1b4b:s=%dx%d:r=%d -t %.3f "
-      "-vf \"%s\" -c:v libx264 -preset %s -crf %d -pix_fmt yuv420p "
-      "-g %d -movflags frag_keyframe+empty_moov -f mp4 /dev/null",
-      spec.width, spec.height, spec.fps, seconds, filters, spec.preset,
-      spec.crf, 10 * spec.fps);
+      "ffmpeg -v error -y -f lavfi -i color=c=0x1e1b4b:s=%dx%d:r=%d "
+      "-vf \"%s\" %s",
+      spec.width, spec.height, spec.fps, filters,
+      EncodeArgs(spec, seconds, output));
+}
+
+// The deck as our video shows it: each slide blends into the next over its
+// last `fade_frames` frames (xfade), so every frame lands where ours does.
+// The fastest arrangement we found: slides generated in 4:4:4, the format
+// xfade works in, so the only colour conversion is the encoder's 4:2:0 at
+// the end (yuv420p sources: ~35% slower, converted in and out of xfade).
+std::string CrossfadeCommand(const VideoSpec& spec, int slides,
+                             int frames_per_slide, int fade_frames,
+                             double seconds, const std::string& output) {
+  const double slide = static_cast<double>(frames_per_slide) / spec.fps;
+  const double fade = static_cast<double>(fade_frames) / spec.fps;
+  std::string inputs, graph;
+  for (int i = 0; i < slides; ++i) {
+    absl::StrAppend(
+        &inputs,
+        absl::StrFormat(
+            " -f lavfi -t %.4f -i color=c=0x1e1b4b:s=%dx%d:r=%d,format=yuv444p",
+            slide + fade, spec.width, spec.height, spec.fps));
+    absl::StrAppend(&graph, absl::StrFormat("[%d:v]%s[s%d];", i,
+                                            DrawtextFilters(spec, i, ""), i));
+  }
+  std::string last = "s0";
+  for (int k = 1; k < slides; ++k) {
+    absl::StrAppend(&graph,
+                    absl::StrFormat("[%s][s%d]xfade=transition=fade:"
+                                    "duration=%.4f:offset=%.4f[x%d];",
+                                    last, k, fade, k * slide - fade, k));
+    last = absl::StrCat("x", k);
+  }
+  graph.pop_back();  // the last ';'
+  return absl::StrFormat(
+      "ffmpeg -v error -y%s -filter_complex \"%s\" "
+      "-map \"[%s]\" %s",
+      inputs, graph, last, EncodeArgs(spec, seconds, output));
+}
+
+// Runs a CLI command once into a file and checks with ffprobe that it holds
+// `expected` frames, so each comparison is with a video as long as ours.
+// Untimed.
+void CheckFrameCount(
+    const std::string& name,
+    const std::function<std::string(const std::string&)>& command,
+    int64_t expected) {
+  char dir[] = "/tmp/stopframe-bench-XXXXXX";
+  if (mkdtemp(dir) == nullptr) {
+    std::perror("mkdtemp");
+    std::exit(1);
+  }
+  const std::string file = absl::StrCat(dir, "/cli.mp4");
+  if (std::system(command(file).c_str()) != 0) {
+    std::fprintf(stderr, "%s failed: %s\n", name.c_str(),
+                 command(file).c_str());
+    std::exit(1);
+  }
+  const std::string probe =
+      "ffprobe -v error -count_frames -select_streams v:0 -show_entries "
+      "stream=nb_read_frames -of csv=p=0 " +
+      file;
+  long long counted = -1;
+  if (FILE* out = popen(probe.c_str(), "r")) {
+    if (std::fscanf(out, "%lld", &counted) != 1) counted = -1;
+    pclose(out);
+  }
+  std::filesystem::remove_all(dir);
+  if (counted != expected) {
+    std::fprintf(stderr, "%s made %lld frames, not %lld\n", name.c_str(),
+                 counted, static_cast<long long>(expected));
+    std::exit(1);
+  }
 }
 
 Sample RunFfmpeg(const std::string& command) {
@@ -147,7 +238,36 @@ int main(int argc, char** argv) {
   const int64_t expected =
       stopframe::media::CountFrames(stopframe::bench::SampleContent(), spec);
   const double seconds = static_cast<double>(expected) / spec.fps;
-  const std::string command = FfmpegCommand(spec, slides, seconds);
+  const int frames_per_slide = static_cast<int>(expected / slides);
+  const int fade_frames = stopframe::media::CrossfadeFrames(spec);
+
+  // The CLI making the same deck two ways: with hard cuts (less work than
+  // our video) and with our crossfades (the same video). A deck too short
+  // to fade only gets the first.
+  struct Cli {
+    std::string name;
+    std::function<std::string(const std::string&)> command;
+    std::vector<double> fps, cpu;
+  };
+  std::vector<Cli> clis;
+  if (!absl::GetFlag(FLAGS_skip_ffmpeg)) {
+    clis.push_back({"ffmpeg CLI (drawtext, hard cuts)",
+                    [&](const std::string& out) {
+                      return HardCutCommand(spec, slides, seconds, out);
+                    },
+                    {},
+                    {}});
+    if (fade_frames > 0 && slides > 1) {
+      clis.push_back({"ffmpeg CLI (drawtext, xfade crossfades as ours)",
+                      [&](const std::string& out) {
+                        return CrossfadeCommand(spec, slides, frames_per_slide,
+                                                fade_frames, seconds, out);
+                      },
+                      {},
+                      {}});
+    }
+  }
+  for (const Cli& cli : clis) CheckFrameCount(cli.name, cli.command, expected);
 
   // The renderer as it runs by default (one lane), then with a lane per
   // core (--max_lanes), then the CLI, alternating within each round.
@@ -177,7 +297,6 @@ int main(int argc, char** argv) {
          {},
          {}});
   }
-  std::vector<double> cli_fps, cli_cpu;
   for (int r = 0; r < absl::GetFlag(FLAGS_rounds); ++r) {
     for (Side& side : sides) {
       int64_t frames = 0;
@@ -185,10 +304,10 @@ int main(int argc, char** argv) {
       side.fps.push_back(frames / ours.seconds);
       side.cpu.push_back(ours.cpu_seconds / (seconds / 60.0));
     }
-    if (!absl::GetFlag(FLAGS_skip_ffmpeg)) {
-      Sample cli = RunFfmpeg(command);
-      cli_fps.push_back(expected / cli.seconds);
-      cli_cpu.push_back(cli.cpu_seconds / (seconds / 60.0));
+    for (Cli& cli : clis) {
+      Sample sample = RunFfmpeg(cli.command("/dev/null"));
+      cli.fps.push_back(expected / sample.seconds);
+      cli.cpu.push_back(sample.cpu_seconds / (seconds / 60.0));
     }
   }
   std::printf(
@@ -201,14 +320,17 @@ int main(int argc, char** argv) {
     std::printf("| %s | %.1f | %.1f |\n", side.name.c_str(), Median(side.fps),
                 Median(side.cpu));
   }
-  if (!cli_fps.empty()) {
-    std::printf("| ffmpeg CLI (drawtext) | %.1f | %.1f |\n", Median(cli_fps),
-                Median(cli_cpu));
+  for (const Cli& cli : clis) {
+    std::printf("| %s | %.1f | %.1f |\n", cli.name.c_str(), Median(cli.fps),
+                Median(cli.cpu));
+  }
+  for (const Cli& cli : clis) {
     for (const Side& side : sides) {
-      std::printf("| ratio: %s / CLI | %.2fx | %.2fx |\n",
+      std::printf("| ratio: %s / %s | %.2fx | %.2fx |\n",
                   side.name.substr(side.name.find('(')).c_str(),
-                  Median(side.fps) / Median(cli_fps),
-                  Median(side.cpu) / Median(cli_cpu));
+                  cli.name.substr(cli.name.find('(')).c_str(),
+                  Median(side.fps) / Median(cli.fps),
+                  Median(side.cpu) / Median(cli.cpu));
     }
   }
   return 0;

@@ -53,7 +53,11 @@ B=build/bench
   echo "## Render throughput against the ffmpeg CLI"
   echo
   echo "Same resolution, fps, codec (libx264), preset, crf, keyframe cap, duration"
-  echo "and number of slides; the CLI draws its slides with drawtext."
+  echo "and number of slides; the CLI draws its slides with drawtext. It makes the"
+  echo "deck twice: with hard cuts (less work than our video) and with our"
+  echo "crossfades (xfade over the same last frames of each slide): the same video."
+  echo "Each CLI command is run once first, untimed, and ffprobe checks it makes"
+  echo "exactly our number of frames."
   echo
   $B/render_throughput --rounds="$ROUNDS" --quality=standard 2>/dev/null
   echo

@@ -124,6 +124,13 @@ int64_t CountFrames(const WrappedContent& content, const VideoSpec& spec) {
          FramesPerSlide(*valid);
 }
 
+int CrossfadeFrames(const VideoSpec& spec) {
+  absl::StatusOr<VideoSpec> valid = ValidateVideoSpec(spec);
+  if (!valid.ok()) return 0;
+  return std::min(static_cast<int>(std::lround(kFadeSeconds * valid->fps)),
+                  FramesPerSlide(*valid) / 3);
+}
+
 absl::StatusOr<RenderSummary> RenderWrappedVideo(
     const WrappedContent& content, const VideoSpec& raw_spec,
     std::stop_token stop, const RenderCallbacks& callbacks) {
@@ -137,9 +144,7 @@ absl::StatusOr<RenderSummary> RenderWrappedVideo(
   layout.height = spec.height;
   layout.slide_count = static_cast<int>(deck.size());
   layout.frames_per_slide = FramesPerSlide(spec);
-  layout.fade_frames =
-      std::min(static_cast<int>(std::lround(kFadeSeconds * spec.fps)),
-               layout.frames_per_slide / 3);
+  layout.fade_frames = CrossfadeFrames(spec);
   const int64_t total = int64_t{layout.slide_count} * layout.frames_per_slide;
 
   auto report = [&](int64_t done, const char* stage) {

@@ -81,6 +81,10 @@ struct RenderCallbacks {
 // 0 if ValidateVideoSpec rejects the spec.
 int64_t CountFrames(const WrappedContent& content, const VideoSpec& spec);
 
+// How many of a slide's last frames blend into the next slide (a crossfade
+// of about 0.4 s, at most a third of the slide); 0 for an invalid spec.
+int CrossfadeFrames(const VideoSpec& spec);
+
 // Draws the slides and encodes them as H.264 (libx264, yuv420p) in a
 // fragmented MP4 streamed through callbacks.on_bytes; nothing touches disk.
 // Slides are encoded on spec.lanes threads at once (encode_lanes.h) and

@@ -231,6 +231,20 @@ TEST_F(MediaTest, CountFramesIsSlidesTimesFramesPerSlide) {
   EXPECT_EQ(CountFrames(SmallContent(), spec), 0);
 }
 
+TEST_F(MediaTest, CrossfadeIsAboutFourTenthsOfASecondAndAtMostAThird) {
+  VideoSpec spec;
+  spec.fps = 30;
+  spec.seconds_per_slide = 3;
+  EXPECT_EQ(CrossfadeFrames(spec), 12);
+  spec.seconds_per_slide = 0.5;  // 15 frames: a third is 5
+  EXPECT_EQ(CrossfadeFrames(spec), 5);
+  spec.fps = 1;
+  spec.seconds_per_slide = 0.2;  // one frame per slide: no room to fade
+  EXPECT_EQ(CrossfadeFrames(spec), 0);
+  spec.width = 641;
+  EXPECT_EQ(CrossfadeFrames(spec), 0);
+}
+
 // ---------------------------------------------------------------------------
 // The deck.
 
