@@ -23,9 +23,13 @@ ABSL_FLAG(int, max_concurrent, 0,
           "Renders at once; more get RESOURCE_EXHAUSTED. 0 = number of cores");
 ABSL_FLAG(std::string, font_dir, "/usr/share/fonts/truetype/dejavu",
           "Directory holding DejaVuSans.ttf and DejaVuSans-Bold.ttf");
-ABSL_FLAG(int, render_nice, 10,
+ABSL_FLAG(int, render_nice, 19,
           "Nice value of render threads (x264's included), so encodes yield "
           "the CPU to cancels and to other processes; 0 = normal priority");
+ABSL_FLAG(int, encode_slice_ms, 100,
+          "Time slice encode threads ask the kernel for (Linux 6.12+): long, "
+          "so that any other thread waking preempts them at once; 0 = the "
+          "kernel's default");
 ABSL_FLAG(int, max_lanes, 1,
           "Slides one render may encode at once, each on its own thread and "
           "x264 encoder: 0-13% faster on 2 cores, more where x264's own "
@@ -74,6 +78,15 @@ int main(int argc, char** argv) {
                  options.service.render_nice);
     return 1;
   }
+  const int encode_slice_ms = absl::GetFlag(FLAGS_encode_slice_ms);
+  if (encode_slice_ms < 0 || encode_slice_ms > 100) {
+    std::fprintf(stderr,
+                 "stopframe-renderer: --encode_slice_ms must be in 0..100 "
+                 "(the kernel's bounds), got %d\n",
+                 encode_slice_ms);
+    return 1;
+  }
+  options.service.encode_slice = absl::Milliseconds(encode_slice_ms);
   options.service.max_lanes = absl::GetFlag(FLAGS_max_lanes);
   if (options.service.max_lanes < 1 || options.service.max_lanes > 16) {
     std::fprintf(stderr,

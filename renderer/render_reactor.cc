@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/reaction_order.h"
+#include "common/thread_priority.h"
 #include "renderer/media/video_pipeline.h"
 
 namespace stopframe::renderer {
@@ -102,6 +103,15 @@ void RenderReactor::Run(const RenderJobSpec& job) {
     service->EndRender(RenderService::Outcome::kCancelled, frames);
     WorkerDone(grpc::Status(grpc::StatusCode::CANCELLED, "render cancelled"));
   };
+
+  if (const absl::Duration slice = service_->options().encode_slice;
+      slice > absl::ZeroDuration()) {
+    callbacks.on_encode_thread_start = [slice] {
+      // A hint: kernels before 6.12 ignore it and a refusal changes nothing
+      // but latency, so it is not worth failing or logging a render over.
+      SetCurrentThreadLatencySlice(slice).IgnoreError();
+    };
+  }
 
   absl::StatusOr<media::RenderSummary> summary = media::RenderWrappedVideo(
       job.content, job.video, stop_.get_token(), callbacks);

@@ -7,6 +7,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "common/worker_pool.h"
 #include "renderer/media/lane_plan.h"
 #include "stopframe/renderer/v1/renderer.grpc.pb.h"
@@ -20,8 +21,17 @@ struct RenderServiceOptions {
   std::string font_dir = "/usr/share/fonts/truetype/dejavu";
   // Nice value of the render workers and, inherited, of x264's threads: an
   // encode is batch work and must not starve the gRPC threads that carry a
-  // cancel, nor a gateway sharing the machine. 0 keeps normal priority.
-  int render_nice = 10;
+  // cancel, nor a gateway or its client sharing the machine. 0 keeps normal
+  // priority. 19 by default: at 10, a cheap gateway call's p99 rose 20-30x
+  // under 8 renders; at 19, about 2x (docs/performance.md, section 3).
+  int render_nice = 19;
+  // Time slice the encode (lane) threads ask for (EEVDF's hint, Linux 6.12
+  // and later; see SetCurrentThreadLatencySlice). Long, because encoding is
+  // batch work; and since a waking thread with a shorter slice may preempt
+  // a running one at once, every ordinary thread that wakes (a gateway, its
+  // client, our gRPC threads) then runs ahead of the encode without waiting
+  // for its slice or the tick to end. Zero keeps the kernel's default.
+  absl::Duration encode_slice = absl::Milliseconds(100);
   // A render encodes slides on up to this many lanes, taking its share of
   // the cores given the renders running (media::PlanLanes). Each lane is an
   // x264 encoder of its own (~150 MB more at 1080p), so 1 by default.

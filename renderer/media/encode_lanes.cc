@@ -1,5 +1,7 @@
 #include "renderer/media/encode_lanes.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -83,6 +85,8 @@ int EncodeLanes::lanes_waiting() const {
 }
 
 void EncodeLanes::RunLane(Lane* lane) {
+  pthread_setname_np(pthread_self(), "sf-lane");  // for perf and /proc
+  if (options_.on_thread_start) options_.on_thread_start();
   absl::Status status = EncodeLane(lane);
   absl::MutexLock lock(&mu_);
   if (status.ok() && !StoppedLocked()) {

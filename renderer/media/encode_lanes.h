@@ -56,6 +56,9 @@ class EncodeLanes {
     int threads_per_lane = 1;
     int slide_count = 0;
     int frames_per_slide = 0;
+    // Runs first on each lane thread, before its first frame: where the
+    // caller gives the threads that do the encoding a scheduling hint.
+    std::function<void()> on_thread_start;
   };
 
   // Opens every lane's composer and encoder on this thread; no frame is

@@ -194,6 +194,7 @@ absl::StatusOr<RenderSummary> RenderWrappedVideo(
   lane_options.threads_per_lane = spec.threads_per_lane;
   lane_options.slide_count = layout.slide_count;
   lane_options.frames_per_slide = layout.frames_per_slide;
+  lane_options.on_thread_start = callbacks.on_encode_thread_start;
   absl::StatusOr<std::unique_ptr<EncodeLanes>> lanes =
       EncodeLanes::Create(lane_options, make_composer, stop);
   if (!lanes.ok()) return lanes.status();

@@ -74,6 +74,10 @@ struct RenderCallbacks {
   // drawn when this is set. A poster that cannot be made is skipped: the
   // video matters more than its still.
   std::function<void(std::string png, int width, int height)> on_poster;
+  // Called first on each thread that encodes (one per lane, named
+  // "sf-lane"), before its first frame: where the caller sets scheduling
+  // hints for the bulk of a render's work. Optional.
+  std::function<void()> on_encode_thread_start;
 };
 
 // The number of frames RenderWrappedVideo produces for this content and spec

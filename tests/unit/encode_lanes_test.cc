@@ -5,6 +5,8 @@
 
 #include "renderer/media/encode_lanes.h"
 
+#include <pthread.h>
+
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -18,6 +20,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -243,6 +246,34 @@ TEST_F(EncodeLanesTest, TwoFrameSlidesOnTwoLanesDecode) {
                 path, "'")),
             absl::StrCat(frames, "\n"));
   std::remove(path.c_str());
+}
+
+// The encode-thread hook runs once on each lane thread (named sf-lane), so
+// that the renderer can hand the encoding its scheduling hint.
+TEST_F(EncodeLanesTest, EachLaneThreadRunsTheStartHookFirst) {
+  absl::Mutex mu;
+  std::vector<std::thread::id> threads;
+  std::vector<std::string> names;
+  RenderCallbacks cb;
+  cb.on_bytes = [](absl::Span<const uint8_t>) { return absl::OkStatus(); };
+  cb.on_encode_thread_start = [&] {
+    char name[16] = {};
+    pthread_getname_np(pthread_self(), name, sizeof(name));
+    absl::MutexLock lock(&mu);
+    threads.push_back(std::this_thread::get_id());
+    names.emplace_back(name);
+  };
+  std::stop_source never;
+  absl::StatusOr<RenderSummary> summary =
+      RenderWrappedVideo(Content(), Spec(2), never.get_token(), cb);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  absl::MutexLock lock(&mu);
+  ASSERT_EQ(threads.size(), 2u);
+  EXPECT_NE(threads[0], threads[1]);
+  for (const std::thread::id& id : threads) {
+    EXPECT_NE(id, std::this_thread::get_id());
+  }
+  EXPECT_THAT(names, testing::Each(testing::Eq("sf-lane")));
 }
 
 // A lane that fails mid-render (here: painting slide 3) ends the render
