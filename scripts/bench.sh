@@ -101,7 +101,8 @@ B=build/bench
   echo "after), and pipelined replies are counted by line, one in 64 parsed in"
   echo "full. \`ping\` is the protocol path without a tool. Targets: p50 at"
   echo "most 0.25x the SDK's, throughput at least 4x. The second table is ours"
-  echo "alone, idle against 8 draft renders in flight (target: p99 at most 2x)."
+  echo "alone, idle against 8 draft renders in flight (target: p99 at most 2x),"
+  echo "measured after the SDK server has exited."
   echo
   $B/protocol_overhead --rounds="$ROUNDS" --calls="$CALLS" \
     --pipelined="$PIPELINED" --inflight=64 --renders=8 2>/dev/null
