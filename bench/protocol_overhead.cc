@@ -7,8 +7,9 @@
 //  3. ours only: the same round trips while --renders draft renders run.
 // It also reports MCP ping round trips: the protocol path without a tool.
 // Both servers run for tests 1 and 2 and alternate round by round; test 3
-// runs after the SDK server has exited. The tables give medians over rounds. The SDK side keeps its journal in memory
-// (no database read per call), which favours it.
+// runs after the SDK server has exited. The tables give medians over
+// rounds. The SDK side keeps its journal in memory (no database read per
+// call), which favours it.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -297,9 +298,9 @@ int main(int argc, char** argv) {
           Percentile(Sequential(s, calls, nullptr, nullptr, true), 0.5));
     }
   }
-  // Test 3 is ours alone: the SDK server goes first, so that its runtime's
-  // background threads (V8's GC and compiler, which ran for up to 4 ms at a
-  // time after its pipelined rounds) do not share the cores with it.
+  // Test 3 is ours alone: the SDK server is shut down first, so that its
+  // runtime's background threads (V8's GC and compiler, which ran for up to
+  // 4 ms at a time after its pipelined rounds) do not share the cores.
   theirs.peer.reset();
   for (int round = 0; renders > 0 && round < rounds; ++round) {
     for (int k = 0; k < 2; ++k) {

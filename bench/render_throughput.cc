@@ -2,8 +2,8 @@
 // resolution, fps, codec, preset, crf, duration and number of text slides
 // (drawn with drawtext). Both run in the same process run, alternating, and
 // the report gives medians, because shared machines are noisy.
-#include <stdlib.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -113,12 +113,14 @@ std::string EncodeArgs(const VideoSpec& spec, double seconds,
 
 // The deck with hard cuts: one colour source, each slide's drawtext enabled
 // in its time window. Less work than our video, which crossfades.
-std::string HardCutCommand(const VideoSpec& spec, int slides, double seconds,
+std::string HardCutCommand(const VideoSpec& spec, int slides,
+                           int frames_per_slide, double seconds,
                            const std::string& output) {
+  const double slide = static_cast<double>(frames_per_slide) / spec.fps;
   std::string filters;
   for (int i = 0; i < slides; ++i) {
-    const double start = i * spec.seconds_per_slide;
-    const double end = start + spec.seconds_per_slide;
+    const double start = i * slide;
+    const double end = start + slide;
     absl::StrAppend(&filters, filters.empty() ? "" : ",",
                     DrawtextFilters(spec, i,
                                     absl::StrFormat(":enable='between(t,%.3f,"
@@ -141,7 +143,10 @@ std::string CrossfadeCommand(const VideoSpec& spec, int slides,
                              int frames_per_slide, int fade_frames,
                              double seconds, const std::string& output) {
   const double slide = static_cast<double>(frames_per_slide) / spec.fps;
-  const double fade = static_cast<double>(fade_frames) / spec.fps;
+  // xfade's first transition frame is still all of the first slide, so a
+  // transition one frame longer than ours blends the same frames with the
+  // same weights as FrameComposer: i / (fade_frames + 1), i = 1..fade_frames.
+  const double fade = (fade_frames + 1.0) / spec.fps;
   std::string inputs, graph;
   for (int i = 0; i < slides; ++i) {
     absl::StrAppend(
@@ -174,30 +179,34 @@ void CheckFrameCount(
     const std::string& name,
     const std::function<std::string(const std::string&)>& command,
     int64_t expected) {
-  char dir[] = "/tmp/stopframe-bench-XXXXXX";
-  if (mkdtemp(dir) == nullptr) {
-    std::perror("mkdtemp");
-    std::exit(1);
-  }
-  const std::string file = absl::StrCat(dir, "/cli.mp4");
-  if (std::system(command(file).c_str()) != 0) {
-    std::fprintf(stderr, "%s failed: %s\n", name.c_str(),
-                 command(file).c_str());
-    std::exit(1);
-  }
-  const std::string probe =
-      "ffprobe -v error -count_frames -select_streams v:0 -show_entries "
-      "stream=nb_read_frames -of csv=p=0 " +
-      file;
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    absl::StrCat("stopframe-bench-", getpid());
+  std::filesystem::create_directories(dir);
+  const std::string file = (dir / "cli.mp4").string();
+  const std::string run = command(file);
+  std::string failure;
   long long counted = -1;
-  if (FILE* out = popen(probe.c_str(), "r")) {
-    if (std::fscanf(out, "%lld", &counted) != 1) counted = -1;
-    pclose(out);
+  if (std::system(run.c_str()) != 0) {
+    failure = absl::StrCat(name, " failed: ", run);
+  } else {
+    const std::string probe =
+        "ffprobe -v error -count_frames -select_streams v:0 -show_entries "
+        "stream=nb_read_frames -of csv=p=0 " +
+        file;
+    FILE* out = popen(probe.c_str(), "r");
+    const bool read = out != nullptr && std::fscanf(out, "%lld", &counted) == 1;
+    const int status = out != nullptr ? pclose(out) : -1;
+    if (!read || status != 0) {
+      failure = absl::StrCat("ffprobe could not count the frames of ", name);
+    } else if (counted != expected) {
+      failure = absl::StrFormat("%s made %lld frames, not %lld", name, counted,
+                                static_cast<long long>(expected));
+    }
   }
-  std::filesystem::remove_all(dir);
-  if (counted != expected) {
-    std::fprintf(stderr, "%s made %lld frames, not %lld\n", name.c_str(),
-                 counted, static_cast<long long>(expected));
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+  if (!failure.empty()) {
+    std::fprintf(stderr, "%s\n", failure.c_str());
     std::exit(1);
   }
 }
@@ -253,7 +262,8 @@ int main(int argc, char** argv) {
   if (!absl::GetFlag(FLAGS_skip_ffmpeg)) {
     clis.push_back({"ffmpeg CLI (drawtext, hard cuts)",
                     [&](const std::string& out) {
-                      return HardCutCommand(spec, slides, seconds, out);
+                      return HardCutCommand(spec, slides, frames_per_slide,
+                                            seconds, out);
                     },
                     {},
                     {}});

@@ -15,12 +15,14 @@ absl::Status SetCurrentThreadNice(int nice);
 // The calling thread's nice value.
 int CurrentThreadNice();
 
-// Asks the kernel for short time slices for the calling thread (EEVDF's
-// latency hint, Linux 6.12 and later; between 0.1 and 100 ms): when it wakes
-// it may preempt a running thread with a longer slice at once, instead of
-// waiting for that thread's slice or the next tick to end. Costs nothing
-// while the thread sleeps. Keeps the thread's nice value. Older kernels
-// accept and ignore it. Zero restores the kernel's default.
+// Asks the kernel for time slices of this length for the calling thread
+// (EEVDF's latency hint, Linux 6.12 and later; between 0.1 and 100 ms).
+// A waking thread may preempt a running thread with a longer slice at once,
+// instead of waiting for that thread's slice or the next tick to end: a
+// short slice is for a thread that must answer fast, a long one for batch
+// work that others should cut into. Threads it creates afterwards inherit
+// it. Keeps the thread's nice value. Older kernels accept and ignore it.
+// Zero restores the kernel's default.
 absl::Status SetCurrentThreadLatencySlice(absl::Duration slice);
 
 // The calling thread's slice as the kernel reports it: its default (about

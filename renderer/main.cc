@@ -27,9 +27,9 @@ ABSL_FLAG(int, render_nice, 19,
           "Nice value of render threads (x264's included), so encodes yield "
           "the CPU to cancels and to other processes; 0 = normal priority");
 ABSL_FLAG(int, encode_slice_ms, 100,
-          "Time slice encode threads ask the kernel for (Linux 6.12+): long, "
-          "so that any other thread waking preempts them at once; 0 = the "
-          "kernel's default");
+          "Time slice the threads that encode (lanes and x264's) ask the "
+          "kernel for (Linux 6.12+): long, so that other threads waking "
+          "preempt them at once; 0 = the kernel's default");
 ABSL_FLAG(int, max_lanes, 1,
           "Slides one render may encode at once, each on its own thread and "
           "x264 encoder: 0-13% faster on 2 cores, more where x264's own "

@@ -106,10 +106,12 @@ void RenderReactor::Run(const RenderJobSpec& job) {
 
   if (const absl::Duration slice = service_->options().encode_slice;
       slice > absl::ZeroDuration()) {
-    callbacks.on_encode_thread_start = [slice] {
+    callbacks.encode_thread_hint = [slice](bool set) {
       // A hint: kernels before 6.12 ignore it and a refusal changes nothing
       // but latency, so it is not worth failing or logging a render over.
-      SetCurrentThreadLatencySlice(slice).IgnoreError();
+      // Zero gives the thread back the kernel's default slice.
+      SetCurrentThreadLatencySlice(set ? slice : absl::ZeroDuration())
+          .IgnoreError();
     };
   }
 

@@ -22,15 +22,17 @@ struct RenderServiceOptions {
   // Nice value of the render workers and, inherited, of x264's threads: an
   // encode is batch work and must not starve the gRPC threads that carry a
   // cancel, nor a gateway or its client sharing the machine. 0 keeps normal
-  // priority. 19 by default: at 10, a cheap gateway call's p99 rose 20-30x
-  // under 8 renders; at 19, about 2x (docs/performance.md, section 3).
+  // priority. 19 by default: under 8 renders, a cheap gateway call's p99
+  // was 15-33x idle at nice 10, and 1.2-1.7x at 19 with the encode slices
+  // below (docs/performance.md, section 3).
   int render_nice = 19;
-  // Time slice the encode (lane) threads ask for (EEVDF's hint, Linux 6.12
-  // and later; see SetCurrentThreadLatencySlice). Long, because encoding is
-  // batch work; and since a waking thread with a shorter slice may preempt
-  // a running one at once, every ordinary thread that wakes (a gateway, its
-  // client, our gRPC threads) then runs ahead of the encode without waiting
-  // for its slice or the tick to end. Zero keeps the kernel's default.
+  // Time slice the threads that encode ask for: lane threads and x264's
+  // (EEVDF's hint, Linux 6.12 and later; see SetCurrentThreadLatencySlice).
+  // Long, because encoding is batch work, and because a waking thread whose
+  // slice is shorter may preempt a running one at once: an ordinary thread
+  // that wakes (a gateway, its client, our gRPC threads, the render's own
+  // thread on a stop) then runs ahead of the encode instead of waiting for
+  // its slice or the tick to end. Zero keeps the kernel's default.
   absl::Duration encode_slice = absl::Milliseconds(100);
   // A render encodes slides on up to this many lanes, taking its share of
   // the cores given the renders running (media::PlanLanes). Each lane is an

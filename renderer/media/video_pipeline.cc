@@ -194,9 +194,13 @@ absl::StatusOr<RenderSummary> RenderWrappedVideo(
   lane_options.threads_per_lane = spec.threads_per_lane;
   lane_options.slide_count = layout.slide_count;
   lane_options.frames_per_slide = layout.frames_per_slide;
-  lane_options.on_thread_start = callbacks.on_encode_thread_start;
+  const std::function<void(bool)>& hint = callbacks.encode_thread_hint;
+  if (hint) lane_options.on_thread_start = [hint] { hint(true); };
+  // x264's threads start while the encoders open and inherit the hint.
+  if (hint) hint(true);
   absl::StatusOr<std::unique_ptr<EncodeLanes>> lanes =
       EncodeLanes::Create(lane_options, make_composer, stop);
+  if (hint) hint(false);
   if (!lanes.ok()) return lanes.status();
   absl::StatusOr<std::unique_ptr<Mp4FragmentWriter>> writer =
       Mp4FragmentWriter::Create(

@@ -74,10 +74,13 @@ struct RenderCallbacks {
   // drawn when this is set. A poster that cannot be made is skipped: the
   // video matters more than its still.
   std::function<void(std::string png, int width, int height)> on_poster;
-  // Called first on each thread that encodes (one per lane, named
-  // "sf-lane"), before its first frame: where the caller sets scheduling
-  // hints for the bulk of a render's work. Optional.
-  std::function<void()> on_encode_thread_start;
+  // A scheduling hint for the threads that encode, e.g. a time slice.
+  // Optional. Called with true first on each lane thread (named "sf-lane"),
+  // and on the calling thread just before the encoders open, because x264
+  // starts its own threads there and they inherit the opener's settings;
+  // then with false on the calling thread, to undo it there: that thread
+  // waits for packets and must keep waking promptly, for a stop above all.
+  std::function<void(bool set)> encode_thread_hint;
 };
 
 // The number of frames RenderWrappedVideo produces for this content and spec

@@ -248,32 +248,44 @@ TEST_F(EncodeLanesTest, TwoFrameSlidesOnTwoLanesDecode) {
   std::remove(path.c_str());
 }
 
-// The encode-thread hook runs once on each lane thread (named sf-lane), so
-// that the renderer can hand the encoding its scheduling hint.
-TEST_F(EncodeLanesTest, EachLaneThreadRunsTheStartHookFirst) {
+// The encode-thread hint is set on each lane thread (named sf-lane), and on
+// the calling thread only while the encoders open (x264 starts its threads
+// there), then undone there.
+TEST_F(EncodeLanesTest, EncodeThreadHintReachesLanesAndIsUndoneOnTheCaller) {
+  struct Call {
+    std::thread::id thread;
+    std::string name;
+    bool set;
+  };
   absl::Mutex mu;
-  std::vector<std::thread::id> threads;
-  std::vector<std::string> names;
+  std::vector<Call> calls;
   RenderCallbacks cb;
   cb.on_bytes = [](absl::Span<const uint8_t>) { return absl::OkStatus(); };
-  cb.on_encode_thread_start = [&] {
+  cb.encode_thread_hint = [&](bool set) {
     char name[16] = {};
     pthread_getname_np(pthread_self(), name, sizeof(name));
     absl::MutexLock lock(&mu);
-    threads.push_back(std::this_thread::get_id());
-    names.emplace_back(name);
+    calls.push_back({std::this_thread::get_id(), name, set});
   };
   std::stop_source never;
   absl::StatusOr<RenderSummary> summary =
       RenderWrappedVideo(Content(), Spec(2), never.get_token(), cb);
   ASSERT_TRUE(summary.ok()) << summary.status();
   absl::MutexLock lock(&mu);
-  ASSERT_EQ(threads.size(), 2u);
-  EXPECT_NE(threads[0], threads[1]);
-  for (const std::thread::id& id : threads) {
-    EXPECT_NE(id, std::this_thread::get_id());
+  std::vector<bool> on_caller;
+  std::vector<std::thread::id> lanes;
+  for (const Call& call : calls) {
+    if (call.thread == std::this_thread::get_id()) {
+      on_caller.push_back(call.set);
+    } else {
+      EXPECT_TRUE(call.set);
+      EXPECT_EQ(call.name, "sf-lane");
+      lanes.push_back(call.thread);
+    }
   }
-  EXPECT_THAT(names, testing::Each(testing::Eq("sf-lane")));
+  EXPECT_THAT(on_caller, testing::ElementsAre(true, false));
+  ASSERT_EQ(lanes.size(), 2u);
+  EXPECT_NE(lanes[0], lanes[1]);
 }
 
 // A lane that fails mid-render (here: painting slide 3) ends the render

@@ -236,12 +236,13 @@ TEST_F(MediaTest, CrossfadeIsAboutFourTenthsOfASecondAndAtMostAThird) {
   spec.fps = 30;
   spec.seconds_per_slide = 3;
   EXPECT_EQ(CrossfadeFrames(spec), 12);
+  VideoSpec odd = spec;
+  odd.width = 641;  // invalid: renders nothing, so nothing fades
+  EXPECT_EQ(CrossfadeFrames(odd), 0);
   spec.seconds_per_slide = 0.5;  // 15 frames: a third is 5
   EXPECT_EQ(CrossfadeFrames(spec), 5);
-  spec.fps = 1;
-  spec.seconds_per_slide = 0.2;  // one frame per slide: no room to fade
-  EXPECT_EQ(CrossfadeFrames(spec), 0);
-  spec.width = 641;
+  spec.fps = 5;
+  spec.seconds_per_slide = 0.4;  // 2 frames per slide: a third is 0
   EXPECT_EQ(CrossfadeFrames(spec), 0);
 }
 
