@@ -23,7 +23,7 @@ struct RenderServiceOptions {
   // encode is batch work and must not starve the gRPC threads that carry a
   // cancel, nor a gateway or its client sharing the machine. 0 keeps normal
   // priority. 19 by default: under 8 renders, a cheap gateway call's p99
-  // was 15-33x idle at nice 10, and 1.2-1.7x at 19 with the encode slices
+  // was 15-33x idle at nice 10, and 1.2-1.8x at 19 with the encode slices
   // below (docs/performance.md, section 3).
   int render_nice = 19;
   // Time slice the threads that encode ask for: lane threads and x264's
