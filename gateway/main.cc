@@ -2,6 +2,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/synchronization/mutex.h"
 #include "gateway/gateway_app.h"
 
 ABSL_FLAG(std::string, db, "",
@@ -29,6 +30,11 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "MCP server (stdio) for the stopframe journal and its wrapped video");
   absl::ParseCommandLine(argc, argv);
+  // Debian's libabsl is built without NDEBUG, so every Mutex acquisition
+  // also records lock order in a global graph, a debugging aid: off in the
+  // shipped binary (a ping p50 17 -> 10 us), on in the unit tests, and TSan
+  // checks lock order too.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   stopframe::gateway::GatewayOptions options;
   options.db_path = absl::GetFlag(FLAGS_db);
   options.videos_dir = absl::GetFlag(FLAGS_videos_dir);
