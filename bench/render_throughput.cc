@@ -101,6 +101,12 @@ std::string DrawtextFilters(const VideoSpec& spec, int i,
       font, i + 1, big, enable, body_font, small, enable);
 }
 
+// The lavfi source of a slide's background, as both CLI commands use it.
+std::string ColorSource(const VideoSpec& spec) {
+  return absl::StrFormat("color=c=0x1e1b4b:s=%dx%d:r=%d", spec.width,
+                         spec.height, spec.fps);
+}
+
 // The encoder half of both CLI commands: the renderer's codec settings and
 // keyframe cap, streamed as fragmented MP4 like ours.
 std::string EncodeArgs(const VideoSpec& spec, double seconds,
@@ -127,11 +133,9 @@ std::string HardCutCommand(const VideoSpec& spec, int slides,
                                                     "%.3f)'",
                                                     start, end)));
   }
-  return absl::StrFormat(
-      "ffmpeg -v error -y -f lavfi -i color=c=0x1e1b4b:s=%dx%d:r=%d "
-      "-vf \"%s\" %s",
-      spec.width, spec.height, spec.fps, filters,
-      EncodeArgs(spec, seconds, output));
+  return absl::StrFormat("ffmpeg -v error -y -f lavfi -i %s -vf \"%s\" %s",
+                         ColorSource(spec), filters,
+                         EncodeArgs(spec, seconds, output));
 }
 
 // The deck as our video shows it: each slide blends into the next over its
@@ -149,11 +153,9 @@ std::string CrossfadeCommand(const VideoSpec& spec, int slides,
   const double fade = (fade_frames + 1.0) / spec.fps;
   std::string inputs, graph;
   for (int i = 0; i < slides; ++i) {
-    absl::StrAppend(
-        &inputs,
-        absl::StrFormat(
-            " -f lavfi -t %.4f -i color=c=0x1e1b4b:s=%dx%d:r=%d,format=yuv444p",
-            slide + fade, spec.width, spec.height, spec.fps));
+    absl::StrAppend(&inputs,
+                    absl::StrFormat(" -f lavfi -t %.4f -i %s,format=yuv444p",
+                                    slide + fade, ColorSource(spec)));
     absl::StrAppend(&graph, absl::StrFormat("[%d:v]%s[s%d];", i,
                                             DrawtextFilters(spec, i, ""), i));
   }

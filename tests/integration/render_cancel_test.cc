@@ -294,16 +294,15 @@ struct ThreadInfo {
   std::string slice;  // se.slice in ns; "" where /proc does not show it
 };
 
-// Every thread of `pid` whose name starts with `prefix`. A thread that
-// exits while being read shows up with empty fields.
-std::vector<ThreadInfo> Threads(pid_t pid, absl::string_view prefix = "") {
+// Every thread of `pid`. A thread that exits while being read shows up with
+// empty fields.
+std::vector<ThreadInfo> Threads(pid_t pid) {
   std::vector<ThreadInfo> threads;
   const std::string dir = absl::StrCat("/proc/", pid, "/task");
   for (const auto& task : std::filesystem::directory_iterator(dir)) {
     ThreadInfo info;
     info.name = std::string(absl::StripTrailingAsciiWhitespace(
         ReadFile(task.path().string() + "/comm")));
-    if (!absl::StartsWith(info.name, prefix)) continue;
     const std::string stat = ReadFile(task.path().string() + "/stat");
     // Fields after "(comm)": state is field 3, nice is field 19.
     if (const size_t paren = stat.rfind(')'); paren != std::string::npos) {
