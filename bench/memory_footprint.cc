@@ -238,6 +238,10 @@ void RendererJobs() {
   for (const char* q : {"draft", "standard", "high"}) {
     row(absl::StrCat("1 ", q, " job"), q, 1);
   }
+  // The memory-saving option: x264 slice threads instead of frame threads.
+  row("1 high job, --slice_threads", "high", 1, {"--slice_threads"});
+  row("2 concurrent high jobs, --slice_threads", "high", 2,
+      {"--slice_threads"});
   // A lane per core: the renderer's speed option, an x264 encoder per lane.
   if (const int cores = static_cast<int>(std::thread::hardware_concurrency());
       cores > 1) {

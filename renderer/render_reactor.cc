@@ -45,6 +45,7 @@ RenderReactor* RenderReactor::Start(RenderService* service,
   }
   job->video.lanes = plan.lanes;
   job->video.threads_per_lane = plan.threads_per_lane;
+  job->video.slice_threads = service->options().slice_threads;
   service->pool().Submit(
       [reactor, job = *std::move(job)] { reactor->Run(job); });
   return reactor;

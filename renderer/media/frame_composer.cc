@@ -10,7 +10,9 @@
 #include "renderer/media/av_util.h"
 
 extern "C" {
+#include <libavutil/buffer.h>
 #include <libavutil/error.h>
+#include <libavutil/imgutils.h>
 #include <libavutil/pixfmt.h>
 #include <libswscale/swscale.h>
 }
@@ -37,6 +39,8 @@ constexpr Yuv kProgressTrack = ToYuv(36, 36, 52);
 
 // Bytes swscale may read past the end of a packed RGB input (vector loads).
 constexpr size_t kSwscaleReadSlack = 64;
+// Alignment of out_'s planes and rows, as av_frame_get_buffer would give.
+constexpr int kFrameAlign = 64;
 
 int PlaneWidth(const AVFrame* f, int plane) {
   return plane == 0 ? f->width : (f->width + 1) / 2;
@@ -137,26 +141,66 @@ absl::StatusOr<std::unique_ptr<FrameComposer>> FrameComposer::Create(
                            /*dstRange=*/0, 0, 1 << 16, 1 << 16);
   c->canvas_.width = options.width;
   c->canvas_.height = options.height;
-  for (FramePtr* f : {&c->current_, &c->next_, &c->out_}) {
+  for (FramePtr* f : {&c->current_, &c->next_}) {
     absl::StatusOr<FramePtr> frame = AllocFrame(options.width, options.height);
     if (!frame.ok()) return frame.status();
     *f = *std::move(frame);
   }
+  c->out_.reset(av_frame_alloc());
+  if (c->out_ == nullptr) return absl::ResourceExhaustedError("av_frame_alloc");
+  if (absl::Status s = c->BindOutToCanvas(); !s.ok()) return s;
   return c;
 }
 
+absl::Status FrameComposer::BindOutToCanvas() {
+  const int w = options_.width, h = options_.height;
+  const size_t rgb_bytes = size_t(w) * h * 3;
+  // swscale's SIMD input readers load whole vectors and may read a little
+  // past the last pixel; keep that slack inside the allocation (capacity).
+  if (canvas_.pixels.capacity() < rgb_bytes + kSwscaleReadSlack) {
+    canvas_.pixels.reserve(rgb_bytes + kSwscaleReadSlack);
+  }
+  canvas_.pixels.resize(rgb_bytes);
+  out_holds_ = -1;
+  const int yuv_bytes =
+      av_image_get_buffer_size(AV_PIX_FMT_YUV420P, w, h, kFrameAlign);
+  if (yuv_bytes < 0) return AvError("av_image_get_buffer_size", yuv_bytes);
+  if (size_t(yuv_bytes) + kFrameAlign > rgb_bytes) {
+    // Tiny frames, where row alignment outgrows the RGB: a buffer of its own.
+    absl::StatusOr<FramePtr> frame = AllocFrame(w, h);
+    if (!frame.ok()) return frame.status();
+    out_ = *std::move(frame);
+    return absl::OkStatus();
+  }
+  uint8_t* base = canvas_.pixels.data();
+  base += (kFrameAlign - reinterpret_cast<uintptr_t>(base) % kFrameAlign) %
+          kFrameAlign;
+  av_frame_unref(out_.get());
+  // The canvas owns the bytes; the frame's buffer only lends them.
+  out_->buf[0] = av_buffer_create(
+      base, yuv_bytes, [](void*, uint8_t*) {}, nullptr, 0);
+  if (out_->buf[0] == nullptr) return absl::ResourceExhaustedError("buffer");
+  out_->format = AV_PIX_FMT_YUV420P;
+  out_->width = w;
+  out_->height = h;
+  if (int err = av_image_fill_arrays(out_->data, out_->linesize, base,
+                                     AV_PIX_FMT_YUV420P, w, h, kFrameAlign);
+      err < 0) {
+    return AvError("av_image_fill_arrays", err);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status FrameComposer::Load(int index, AVFrame* into) {
+  // out_ lives in the canvas's bytes, so painting overwrites it.
+  out_holds_ = -1;
   if (absl::Status s = source_(index, &canvas_); !s.ok()) return s;
   if (canvas_.width != options_.width || canvas_.height != options_.height ||
       canvas_.pixels.size() != size_t(canvas_.width) * canvas_.height * 3) {
     return absl::InternalError("slide source returned a wrongly sized canvas");
   }
-  // swscale's SIMD input readers load whole vectors and may read a little
-  // past the last pixel; keep that slack inside the allocation (capacity).
-  const size_t pixel_bytes = canvas_.pixels.size();
-  if (canvas_.pixels.capacity() < pixel_bytes + kSwscaleReadSlack) {
-    canvas_.pixels.reserve(pixel_bytes + kSwscaleReadSlack);
-  }
+  // Also restores swscale's read slack if the source swapped in a vector.
+  if (absl::Status s = BindOutToCanvas(); !s.ok()) return s;
   const uint8_t* src[] = {canvas_.pixels.data()};
   const int src_stride[] = {3 * canvas_.width};
   sws_scale(sws_.get(), src, src_stride, 0, canvas_.height, into->data,
@@ -168,6 +212,13 @@ absl::Status FrameComposer::Load(int index, AVFrame* into) {
 absl::StatusOr<const AVFrame*> FrameComposer::Next() {
   if (next_frame_ >= frame_count()) {
     return absl::OutOfRangeError("no frames left");
+  }
+  // out_ lives in the canvas's bytes, which the next slide is painted into,
+  // so nothing may hold the previous frame now. libavcodec's libx264 copies a
+  // frame in before avcodec_send_frame returns.
+  if (!av_frame_is_writable(out_.get())) {
+    return absl::FailedPreconditionError(
+        "the previous frame is still referenced");
   }
   const int64_t i = next_frame_;
   const int slide = static_cast<int>(i / options_.frames_per_slide);
@@ -181,12 +232,6 @@ absl::StatusOr<const AVFrame*> FrameComposer::Next() {
       return s;
     }
     current_index_ = slide;
-  }
-
-  // The encoder may still reference out_; this copies only if it does, and
-  // keeps the pixels, so out_holds_ stays true.
-  if (int err = av_frame_make_writable(out_.get()); err < 0) {
-    return AvError("av_frame_make_writable", err);
   }
 
   const int fade_start = options_.frames_per_slide - options_.fade_frames;

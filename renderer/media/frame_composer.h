@@ -24,9 +24,11 @@ namespace stopframe::media {
 // progress line is per slide, not per frame, on purpose: a line that moves
 // every frame keeps x264 from skipping held frames and cost ~20% of encode
 // time.
-// Owns its swscale context, one RGB canvas, the YUV of at most two slides
-// (current and next) and the output frame, so memory does not grow with the
-// video's length. Not thread-safe: one per render, used from one thread.
+// Owns its swscale context, one RGB canvas, and the YUV of at most two
+// slides (current and next); the output frame borrows the canvas's bytes,
+// which are idle once a slide is converted: 3 MB less at 1080p, where every
+// MB counts against 150 per job. Memory does not grow with the video's
+// length. Not thread-safe: one per render, used from one thread.
 class FrameComposer {
   // Only members can make a PrivateTag, so construction goes via Create().
   struct PrivateTag {
@@ -60,7 +62,9 @@ class FrameComposer {
 
   // Composes the next frame (pts = its index, starting at 0, unless SeekTo
   // said otherwise). The frame is owned by the composer and stays valid until
-  // the next call. OUT_OF_RANGE after frame_count() frames.
+  // the next call, which fails (FAILED_PRECONDITION) if a reference to it
+  // (av_frame_ref) is still held: its bytes are the RGB canvas's, reused to
+  // paint the next slide. OUT_OF_RANGE after frame_count() frames.
   absl::StatusOr<const AVFrame*> Next();
 
   // Makes frame `index` the next one, stamped with `pts` (and the frames
@@ -73,6 +77,9 @@ class FrameComposer {
   };
 
   static absl::StatusOr<FramePtr> AllocFrame(int width, int height);
+  // Points out_'s planes into the canvas's storage, growing its capacity to
+  // fit both the RGB slide (plus swscale's read slack) and a YUV frame.
+  absl::Status BindOutToCanvas();
   absl::Status Load(int index, AVFrame* into);
   void DrawProgress(int slide, AVFrame* frame) const;
 
@@ -82,7 +89,7 @@ class FrameComposer {
   RgbImage canvas_;
   FramePtr current_;
   FramePtr next_;
-  FramePtr out_;
+  FramePtr out_;  // planes in canvas_.pixels' storage
   int current_index_ = -1;
   int next_index_ = -1;
   int out_holds_ = -1;  // slide whose pixels out_ holds unblended, or -1

@@ -454,14 +454,22 @@ TEST_F(MediaTest, CancelledBeforeStartDrawsNoPoster) {
 // ---------------------------------------------------------------------------
 // Composition.
 
+// Three slides, each ending in a 3-frame crossfade (but the last).
+FrameComposer::Options ThreeSlideOptions(int width, int height,
+                                         int frames_per_slide) {
+  FrameComposer::Options options;
+  options.width = width;
+  options.height = height;
+  options.slide_count = 3;
+  options.frames_per_slide = frames_per_slide;
+  options.fade_frames = 3;
+  return options;
+}
+
 TEST_F(MediaTest, ComposerPaintsEachSlideOnceAndCrossfades) {
   int paints = 0;
-  FrameComposer::Options options;
-  options.width = 160;
-  options.height = 90;
-  options.slide_count = 3;
-  options.frames_per_slide = 10;
-  options.fade_frames = 3;
+  FrameComposer::Options options =
+      ThreeSlideOptions(160, 90, /*frames_per_slide=*/10);
   options.progress_line = false;
   absl::StatusOr<std::unique_ptr<FrameComposer>> composer =
       FrameComposer::Create(options, [&](int index, RgbImage* img) {
@@ -490,6 +498,89 @@ TEST_F(MediaTest, ComposerPaintsEachSlideOnceAndCrossfades) {
   EXPECT_LT(luma[9], luma[10]);
   EXPECT_EQ(luma[10], luma[16]);
   for (int i = 21; i < 30; ++i) EXPECT_EQ(luma[i], luma[20]);
+}
+
+// Slides with a pattern in every pixel, different per slide: a frame that
+// kept stale bytes of the canvas (which the output frame shares) shows.
+absl::Status PaintPattern(int index, RgbImage* img) {
+  img->pixels.resize(size_t(img->width) * img->height * 3);
+  for (int y = 0; y < img->height; ++y) {
+    for (int x = 0; x < img->width * 3; ++x) {
+      img->pixels[size_t(y) * img->width * 3 + x] =
+          static_cast<uint8_t>(x + 7 * y + 60 * index);
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Every visible byte of a YUV420P frame, row by row (strides dropped).
+std::string FrameBytes(const AVFrame* f) {
+  std::string bytes;
+  for (int p = 0; p < 3; ++p) {
+    const int w = p == 0 ? f->width : f->width / 2;
+    const int h = p == 0 ? f->height : f->height / 2;
+    for (int row = 0; row < h; ++row) {
+      bytes.append(reinterpret_cast<const char*>(f->data[p]) +
+                       row * f->linesize[p],
+                   w);
+    }
+  }
+  return bytes;
+}
+
+FrameComposer::Options PatternOptions() {
+  return ThreeSlideOptions(192, 108, /*frames_per_slide=*/8);
+}
+
+TEST_F(MediaTest, ComposerFramesAreTheSameWhateverTheOrderOfRepaints) {
+  auto in_order = FrameComposer::Create(PatternOptions(), PaintPattern);
+  ASSERT_TRUE(in_order.ok()) << in_order.status();
+  std::vector<std::string> frames;
+  for (int i = 0; i < 24; ++i) {
+    absl::StatusOr<const AVFrame*> f = (*in_order)->Next();
+    ASSERT_TRUE(f.ok()) << f.status();
+    frames.push_back(FrameBytes(*f));
+  }
+  // Held frames repeat the slide's first; fades differ from both ends.
+  for (int slide = 0; slide < 3; ++slide) {
+    const int first = slide * 8;
+    const int held_until = slide < 2 ? first + 4 : first + 7;
+    for (int i = first + 1; i <= held_until; ++i) {
+      EXPECT_EQ(frames[i], frames[first]) << "frame " << i;
+    }
+  }
+  for (int i : {5, 6, 7, 13, 14, 15}) {
+    EXPECT_NE(frames[i], frames[i - 1]) << "fade frame " << i;
+  }
+  EXPECT_NE(frames[8], frames[7]);
+
+  // Jumping around repaints slides into the canvas that the output frame
+  // shares; each frame must still come out byte for byte the same.
+  auto jumping = FrameComposer::Create(PatternOptions(), PaintPattern);
+  ASSERT_TRUE(jumping.ok()) << jumping.status();
+  for (int start : {13, 2, 21, 6, 0, 17, 9}) {
+    (*jumping)->SeekTo(start, start);
+    for (int i = start; i < std::min(start + 4, 24); ++i) {
+      absl::StatusOr<const AVFrame*> f = (*jumping)->Next();
+      ASSERT_TRUE(f.ok()) << f.status();
+      EXPECT_EQ((*f)->pts, i);
+      EXPECT_EQ(FrameBytes(*f), frames[i]) << "frame " << i << " after a seek";
+    }
+  }
+}
+
+TEST_F(MediaTest, ComposerRefusesToRepaintAFrameStillReferenced) {
+  auto composer = FrameComposer::Create(PatternOptions(), PaintPattern);
+  ASSERT_TRUE(composer.ok()) << composer.status();
+  absl::StatusOr<const AVFrame*> first = (*composer)->Next();
+  ASSERT_TRUE(first.ok()) << first.status();
+  AVFrame* held = av_frame_alloc();
+  ASSERT_NE(held, nullptr);
+  ASSERT_EQ(av_frame_ref(held, *first), 0);
+  EXPECT_EQ((*composer)->Next().status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  av_frame_free(&held);
+  EXPECT_TRUE((*composer)->Next().ok()) << "usable again once released";
 }
 
 // ---------------------------------------------------------------------------
@@ -534,6 +625,30 @@ TEST_F(MediaTest, DraftRenderIsValidH264WithExactFrameCount) {
   EXPECT_EQ(probe["nb_read_frames"], absl::StrCat(expected));
   ASSERT_FALSE(probe["duration"].empty());
   EXPECT_NEAR(std::stod(probe["duration"]), expected / 30.0, 1.5 / 30.0);
+}
+
+// x264 writes its settings into the stream (an SEI of the first frame).
+TEST_F(MediaTest, EncoderThreadsAreFrameOrSliceAndBFramesAreNeverReferences) {
+  const WrappedContent content = SmallContent();
+  for (bool slice_threads : {false, true}) {
+    VideoSpec spec = DraftSpec();
+    spec.lanes = 1;
+    spec.threads_per_lane = 2;
+    spec.slice_threads = slice_threads;
+    Capture capture;
+    std::stop_source cancelled;
+    absl::StatusOr<RenderSummary> summary = RenderWrappedVideo(
+        content, spec, cancelled.get_token(), capture.Callbacks());
+    ASSERT_TRUE(summary.ok()) << summary.status();
+    EXPECT_THAT(capture.bytes, HasSubstr(" threads=2 "));
+    EXPECT_THAT(capture.bytes, HasSubstr(slice_threads ? " sliced_threads=1 "
+                                                       : " sliced_threads=0 "))
+        << "slice_threads=" << slice_threads;
+    EXPECT_THAT(capture.bytes, HasSubstr(" b_pyramid=0 "));
+    std::map<std::string, std::string> probe = Probe(capture.bytes);
+    EXPECT_EQ(probe["nb_read_frames"], absl::StrCat(CountFrames(content, spec)))
+        << "slice_threads=" << slice_threads;
+  }
 }
 
 TEST_F(MediaTest, EmptyYearRenders) {
