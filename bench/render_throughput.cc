@@ -2,7 +2,6 @@
 // resolution, fps, codec, preset, crf, duration and number of text slides
 // (drawn with drawtext). Both run in the same process run, alternating, and
 // the report gives medians, because shared machines are noisy.
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -23,8 +22,8 @@
 #include "absl/time/clock.h"
 #include "bench/sample_content.h"
 #include "renderer/media/encode_lanes.h"
-#include "renderer/media/slides.h"
 #include "renderer/media/huge_pages.h"
+#include "renderer/media/slides.h"
 #include "renderer/media/video_pipeline.h"
 
 extern "C" {
@@ -176,6 +175,25 @@ std::string CrossfadeCommand(const VideoSpec& spec, int slides,
       inputs, graph, last, EncodeArgs(spec, seconds, output));
 }
 
+void SetHugePagesOrExit(bool enabled) {
+  if (absl::Status s = stopframe::media::SetTransparentHugePages(enabled);
+      !s.ok()) {
+    std::fprintf(stderr, "%s\n", s.ToString().c_str());
+    std::exit(1);
+  }
+}
+
+// Runs a CLI command through the shell as a user would, with the machine's
+// huge-page policy: ours (off, as in the renderer) is inherited across fork
+// and exec, so it is lifted for the child and restored after. No render of
+// ours runs meanwhile.
+int RunCli(const std::string& command) {
+  SetHugePagesOrExit(true);
+  const int rc = std::system(command.c_str());
+  SetHugePagesOrExit(false);
+  return rc;
+}
+
 // Runs a CLI command once into a file and checks with ffprobe that it holds
 // `expected` frames, so each comparison is with a video as long as ours.
 // Untimed.
@@ -190,7 +208,7 @@ void CheckFrameCount(
   const std::string run = command(file);
   std::string failure;
   long long counted = -1;
-  if (std::system(run.c_str()) != 0) {
+  if (RunCli(run) != 0) {
     failure = absl::StrCat(name, " failed: ", run);
   } else {
     const std::string probe =
@@ -216,15 +234,10 @@ void CheckFrameCount(
 }
 
 Sample RunFfmpeg(const std::string& command) {
-  // The CLI runs as a user would run it, with the machine's huge-page
-  // policy: ours is inherited across fork and exec, so it is lifted for the
-  // child (no render of ours runs meanwhile) and restored after.
-  prctl(PR_SET_THP_DISABLE, 0, 0, 0, 0);
   const double cpu0 = CpuSeconds(RUSAGE_CHILDREN);
   const absl::Time t0 = absl::Now();
-  const int rc = std::system(command.c_str());
+  const int rc = RunCli(command);
   const double seconds = absl::ToDoubleSeconds(absl::Now() - t0);
-  (void)stopframe::media::DisableTransparentHugePages();
   if (rc != 0) {
     std::fprintf(stderr, "ffmpeg failed: %s\n", command.c_str());
     std::exit(1);
@@ -237,8 +250,7 @@ Sample RunFfmpeg(const std::string& command) {
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   av_log_set_level(AV_LOG_ERROR);  // x264's per-encode lines are noise
-  // As the renderer does (huge_pages.h).
-  (void)stopframe::media::DisableTransparentHugePages();
+  SetHugePagesOrExit(false);       // as the renderer does (huge_pages.h)
   VideoSpec spec;
   const std::string quality = absl::GetFlag(FLAGS_quality);
   if (quality == "draft") {

@@ -38,7 +38,7 @@ ABSL_FLAG(int, max_lanes, 1,
           "takes its share of the cores, at most this many lanes");
 ABSL_FLAG(bool, slice_threads, false,
           "x264 threads split each frame into slices instead of encoding "
-          "several frames at once: ~147 instead of ~194 MB per 1080p job, "
+          "several frames at once: ~147 instead of ~193 MB per 1080p job, "
           "~20% fewer frames/s for a render alone");
 ABSL_FLAG(int, shutdown_grace_ms, 3000,
           "On SIGTERM, how long in-flight renders may finish before cancel");
@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   umask(077);  // a unix socket is never reachable by others, even briefly
   av_log_set_level(AV_LOG_ERROR);  // x264's per-render statistics are noise
-  if (absl::Status s = stopframe::media::DisableTransparentHugePages();
+  if (absl::Status s = stopframe::media::SetTransparentHugePages(false);
       !s.ok()) {
     std::fprintf(stderr, "stopframe-renderer: %s; huge pages stay on\n",
                  std::string(s.message()).c_str());

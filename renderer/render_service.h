@@ -39,7 +39,7 @@ struct RenderServiceOptions {
   // x264 encoder of its own (~150 MB more at 1080p), so 1 by default.
   int max_lanes = 1;
   // x264 threads split each frame into slices instead of encoding frames in
-  // parallel: a 1080p job fits in ~147 MB instead of ~194, for ~20% fewer
+  // parallel: a 1080p job fits in ~147 MB instead of ~193, for ~20% fewer
   // frames/s from a render that has the cores to itself.
   bool slice_threads = false;
 };

@@ -102,6 +102,8 @@ class EncodeLanes {
   struct Lane {
     int index = 0;
     std::unique_ptr<FrameComposer> composer;
+    // Declared after the composer, so destroyed first: the composer's frames
+    // lend their bytes, which must outlive any reference the encoder holds.
     std::unique_ptr<H264Encoder> encoder;
     // Slides of this lane in order; the lane-local pts of each one's first
     // frame is position * frames_per_slide.

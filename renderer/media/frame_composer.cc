@@ -166,7 +166,9 @@ absl::Status FrameComposer::BindOutToCanvas() {
       av_image_get_buffer_size(AV_PIX_FMT_YUV420P, w, h, kFrameAlign);
   if (yuv_bytes < 0) return AvError("av_image_get_buffer_size", yuv_bytes);
   if (size_t(yuv_bytes) + kFrameAlign > rgb_bytes) {
-    // Tiny frames, where row alignment outgrows the RGB: a buffer of its own.
+    // Tiny frames, where row alignment outgrows the RGB: a buffer of its own,
+    // made once.
+    if (out_->buf[0] != nullptr) return absl::OkStatus();
     absl::StatusOr<FramePtr> frame = AllocFrame(w, h);
     if (!frame.ok()) return frame.status();
     out_ = *std::move(frame);
@@ -194,13 +196,18 @@ absl::Status FrameComposer::BindOutToCanvas() {
 absl::Status FrameComposer::Load(int index, AVFrame* into) {
   // out_ lives in the canvas's bytes, so painting overwrites it.
   out_holds_ = -1;
-  if (absl::Status s = source_(index, &canvas_); !s.ok()) return s;
-  if (canvas_.width != options_.width || canvas_.height != options_.height ||
-      canvas_.pixels.size() != size_t(canvas_.width) * canvas_.height * 3) {
+  const absl::Status painted = source_(index, &canvas_);
+  const bool sized =
+      canvas_.width == options_.width && canvas_.height == options_.height &&
+      canvas_.pixels.size() == size_t(canvas_.width) * canvas_.height * 3;
+  // Even after an error: the source may have swapped in another vector, and
+  // out_ must not be left pointing into the freed one. This also restores
+  // swscale's read slack.
+  if (absl::Status s = BindOutToCanvas(); !s.ok()) return s;
+  if (!painted.ok()) return painted;
+  if (!sized) {
     return absl::InternalError("slide source returned a wrongly sized canvas");
   }
-  // Also restores swscale's read slack if the source swapped in a vector.
-  if (absl::Status s = BindOutToCanvas(); !s.ok()) return s;
   const uint8_t* src[] = {canvas_.pixels.data()};
   const int src_stride[] = {3 * canvas_.width};
   sws_scale(sws_.get(), src, src_stride, 0, canvas_.height, into->data,
@@ -214,8 +221,9 @@ absl::StatusOr<const AVFrame*> FrameComposer::Next() {
     return absl::OutOfRangeError("no frames left");
   }
   // out_ lives in the canvas's bytes, which the next slide is painted into,
-  // so nothing may hold the previous frame now. libavcodec's libx264 copies a
-  // frame in before avcodec_send_frame returns.
+  // so nothing may hold the previous frame now. An encoder is done with a
+  // frame once its packets are drained to EAGAIN (H264Encoder::Encode does):
+  // libavcodec hands it to libx264, which copies it in.
   if (!av_frame_is_writable(out_.get())) {
     return absl::FailedPreconditionError(
         "the previous frame is still referenced");

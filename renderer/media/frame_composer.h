@@ -27,8 +27,9 @@ namespace stopframe::media {
 // Owns its swscale context, one RGB canvas, and the YUV of at most two
 // slides (current and next); the output frame borrows the canvas's bytes,
 // which are idle once a slide is converted: 3 MB less at 1080p, where every
-// MB counts against 150 per job. Memory does not grow with the video's
-// length. Not thread-safe: one per render, used from one thread.
+// MB counts against 150 per job. So a reference to an output frame must not
+// outlive the composer nor the next call. Memory does not grow with the
+// video's length. Not thread-safe: one per render, used from one thread.
 class FrameComposer {
   // Only members can make a PrivateTag, so construction goes via Create().
   struct PrivateTag {
@@ -77,8 +78,9 @@ class FrameComposer {
   };
 
   static absl::StatusOr<FramePtr> AllocFrame(int width, int height);
-  // Points out_'s planes into the canvas's storage, growing its capacity to
-  // fit both the RGB slide (plus swscale's read slack) and a YUV frame.
+  // Sizes the canvas for an RGB slide (capacity: plus swscale's read slack)
+  // and points out_'s planes into its bytes; frames too small for that get a
+  // buffer of their own.
   absl::Status BindOutToCanvas();
   absl::Status Load(int index, AVFrame* into);
   void DrawProgress(int slide, AVFrame* frame) const;

@@ -81,8 +81,9 @@ absl::Status H264Encoder::Open(const VideoSpec& spec, int threads) {
   codec_->thread_count = std::max(1, threads);
   // Frame threads by default: the fastest for one render (x264 keeps ~1.75
   // of 2 cores busy). Slice threads hold one frame in flight instead, so no
-  // extra frames per thread nor a second lookahead buffer: ~45 MB less at
-  // 1080p, for ~20% fewer frames/s (docs/performance.md, section 4).
+  // extra frames per thread nor a second lookahead buffer: ~46 MB less at
+  // 1080p, for ~20% fewer frames/s and ~2.6% more bytes
+  // (docs/performance.md, section 4).
   codec_->thread_type = spec.slice_threads ? FF_THREAD_SLICE : FF_THREAD_FRAME;
   // Matches the BT.709 limited-range conversion in FrameComposer.
   codec_->color_range = AVCOL_RANGE_MPEG;
@@ -97,7 +98,7 @@ absl::Status H264Encoder::Open(const VideoSpec& spec, int threads) {
   options.Set("preset", spec.preset);
   options.Set("crf", absl::StrCat(spec.crf));
   // B-frames are never kept as references: x264 holds ~2 fewer 1080p
-  // frames (~35 MB) for ~1% more bytes on our slides.
+  // frames (~20 MB) for ~1% more bytes on our slides.
   options.Set("b-pyramid", "none");
   if (int err = avcodec_open2(codec_, codec, options.get()); err < 0) {
     return AvError("cannot open libx264", err);

@@ -30,7 +30,7 @@ struct VideoSpec {
   int lanes = 0;
   int threads_per_lane = 0;
   // x264's threads each take a slice of every frame instead of a frame each:
-  // less memory, fewer frames/s, ~1% more bytes (see h264_encoder.cc).
+  // less memory, fewer frames/s, ~3% more bytes (see h264_encoder.cc).
   bool slice_threads = false;
 };
 

@@ -520,9 +520,8 @@ std::string FrameBytes(const AVFrame* f) {
     const int w = p == 0 ? f->width : f->width / 2;
     const int h = p == 0 ? f->height : f->height / 2;
     for (int row = 0; row < h; ++row) {
-      bytes.append(reinterpret_cast<const char*>(f->data[p]) +
-                       row * f->linesize[p],
-                   w);
+      bytes.append(
+          reinterpret_cast<const char*>(f->data[p]) + row * f->linesize[p], w);
     }
   }
   return bytes;
@@ -532,8 +531,13 @@ FrameComposer::Options PatternOptions() {
   return ThreeSlideOptions(192, 108, /*frames_per_slide=*/8);
 }
 
-TEST_F(MediaTest, ComposerFramesAreTheSameWhateverTheOrderOfRepaints) {
-  auto in_order = FrameComposer::Create(PatternOptions(), PaintPattern);
+// Composes every frame in order, then again jumping around, which repaints
+// slides into the canvas that the output frame shares: each frame must come
+// out byte for byte the same. Held frames repeat their slide's first; fade
+// frames differ from the frame before.
+void ExpectSameFramesWhateverTheOrder(const FrameComposer::Options& options,
+                                      const FrameComposer::SlideSource& paint) {
+  auto in_order = FrameComposer::Create(options, paint);
   ASSERT_TRUE(in_order.ok()) << in_order.status();
   std::vector<std::string> frames;
   for (int i = 0; i < 24; ++i) {
@@ -541,7 +545,6 @@ TEST_F(MediaTest, ComposerFramesAreTheSameWhateverTheOrderOfRepaints) {
     ASSERT_TRUE(f.ok()) << f.status();
     frames.push_back(FrameBytes(*f));
   }
-  // Held frames repeat the slide's first; fades differ from both ends.
   for (int slide = 0; slide < 3; ++slide) {
     const int first = slide * 8;
     const int held_until = slide < 2 ? first + 4 : first + 7;
@@ -549,14 +552,11 @@ TEST_F(MediaTest, ComposerFramesAreTheSameWhateverTheOrderOfRepaints) {
       EXPECT_EQ(frames[i], frames[first]) << "frame " << i;
     }
   }
-  for (int i : {5, 6, 7, 13, 14, 15}) {
-    EXPECT_NE(frames[i], frames[i - 1]) << "fade frame " << i;
+  for (int i : {5, 6, 7, 8, 13, 14, 15, 16}) {
+    EXPECT_NE(frames[i], frames[i - 1]) << "frame " << i;
   }
-  EXPECT_NE(frames[8], frames[7]);
 
-  // Jumping around repaints slides into the canvas that the output frame
-  // shares; each frame must still come out byte for byte the same.
-  auto jumping = FrameComposer::Create(PatternOptions(), PaintPattern);
+  auto jumping = FrameComposer::Create(options, paint);
   ASSERT_TRUE(jumping.ok()) << jumping.status();
   for (int start : {13, 2, 21, 6, 0, 17, 9}) {
     (*jumping)->SeekTo(start, start);
@@ -569,17 +569,38 @@ TEST_F(MediaTest, ComposerFramesAreTheSameWhateverTheOrderOfRepaints) {
   }
 }
 
+TEST_F(MediaTest, ComposerFramesAreTheSameWhateverTheOrderOfRepaints) {
+  ExpectSameFramesWhateverTheOrder(PatternOptions(), PaintPattern);
+}
+
+TEST_F(MediaTest, ComposerFollowsASourceThatPaintsIntoANewVector) {
+  // Each paint frees the canvas's old bytes, where the output frame was.
+  ExpectSameFramesWhateverTheOrder(
+      PatternOptions(), [](int index, RgbImage* img) {
+        RgbImage fresh{img->width, img->height, {}};
+        absl::Status s = PaintPattern(index, &fresh);
+        img->pixels = std::vector<uint8_t>(fresh.pixels);
+        return s;
+      });
+}
+
+TEST_F(MediaTest, ComposerFramesTooSmallToShareTheCanvasStillCompose) {
+  // At 16x16, 64-byte rows make the YUV frame larger than the RGB canvas.
+  ExpectSameFramesWhateverTheOrder(
+      ThreeSlideOptions(16, 16, /*frames_per_slide=*/8), PaintPattern);
+}
+
 TEST_F(MediaTest, ComposerRefusesToRepaintAFrameStillReferenced) {
   auto composer = FrameComposer::Create(PatternOptions(), PaintPattern);
   ASSERT_TRUE(composer.ok()) << composer.status();
   absl::StatusOr<const AVFrame*> first = (*composer)->Next();
   ASSERT_TRUE(first.ok()) << first.status();
-  AVFrame* held = av_frame_alloc();
+  FramePtr held(av_frame_alloc());
   ASSERT_NE(held, nullptr);
-  ASSERT_EQ(av_frame_ref(held, *first), 0);
+  ASSERT_EQ(av_frame_ref(held.get(), *first), 0);
   EXPECT_EQ((*composer)->Next().status().code(),
             absl::StatusCode::kFailedPrecondition);
-  av_frame_free(&held);
+  held.reset();
   EXPECT_TRUE((*composer)->Next().ok()) << "usable again once released";
 }
 
