@@ -194,8 +194,8 @@ absl::Status FrameComposer::BindOutToCanvas() {
 }
 
 absl::Status FrameComposer::Load(int index, AVFrame* into) {
-  // out_ lives in the canvas's bytes, so painting overwrites it.
-  out_holds_ = -1;
+  // out_ lives in the canvas's bytes, so painting overwrites it;
+  // BindOutToCanvas below forgets what it held.
   const absl::Status painted = source_(index, &canvas_);
   const bool sized =
       canvas_.width == options_.width && canvas_.height == options_.height &&

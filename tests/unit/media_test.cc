@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stop_token>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -579,7 +580,7 @@ TEST_F(MediaTest, ComposerFollowsASourceThatPaintsIntoANewVector) {
       PatternOptions(), [](int index, RgbImage* img) {
         RgbImage fresh{img->width, img->height, {}};
         absl::Status s = PaintPattern(index, &fresh);
-        img->pixels = std::vector<uint8_t>(fresh.pixels);
+        img->pixels = std::move(fresh.pixels);
         return s;
       });
 }
