@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -235,7 +236,8 @@ TEST_F(JournalStoreTest, ReadWithoutWaitingFailsAtOnceWhileTheJournalIsBusy) {
   std::unique_ptr<JournalStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
   const Entry entry = Create(*store, MakeEntry("Busy day", "2025-03-01"));
-  absl::StatusOr<Tag> tag = store->CreateTag({.name = "kept", .description = std::nullopt});
+  absl::StatusOr<Tag> tag =
+      store->CreateTag({.name = "kept", .description = std::nullopt});
   ASSERT_TRUE(tag.ok()) << tag.status();
 
   absl::Notification importing, resume;
@@ -692,6 +694,48 @@ TEST_F(JournalStoreTest, StoresSqlMetacharactersVerbatim) {
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(stats->top_tags[0].name, "a,b");
   EXPECT_EQ(stats->top_tags[0].count, 2);
+}
+
+// Tags are sorted in C++, not by SQL, so the order must be the one the
+// column's NOCASE collation gives, on the by-id path and on a page:
+// ASCII letters folded, other bytes unsigned (UTF-8 after ASCII).
+TEST_F(JournalStoreTest, TagsComeInTheOrderOfTheirCollation) {
+  std::unique_ptr<JournalStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  // "été" and "École" in UTF-8, spelled out.
+  const std::vector<std::string> tags = {"\xc3\xa9t\xc3\xa9",
+                                         "Zoo",
+                                         "apple",
+                                         "_x",
+                                         "B",
+                                         "ab",
+                                         "\xc3\x89"
+                                         "cole",
+                                         "a",
+                                         "~"};
+  const Entry first = Create(*store, MakeEntry("One", "2026-03-01", "", tags));
+  Create(*store, MakeEntry("Two", "2026-03-02", "", {"zebra", "Apple"}));
+
+  const std::vector<std::string> sqlite_order = absl::StrSplit(
+      QueryText(path_,
+                "SELECT group_concat(name, char(10)) FROM "
+                "(SELECT name FROM tags WHERE name NOT IN ('zebra') "
+                "ORDER BY name)"),
+      '\n');
+  ASSERT_THAT(sqlite_order, SizeIs(tags.size()));
+  EXPECT_EQ(first.tags, sqlite_order);
+  absl::StatusOr<Entry> got = store->GetEntry(first.id, Wait::kYes);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->tags, sqlite_order);
+  const std::vector<Entry> listed = List(*store, {});
+  ASSERT_THAT(listed, SizeIs(2));
+  for (const Entry& e : listed) {
+    if (e.id == first.id) {
+      EXPECT_EQ(e.tags, sqlite_order);
+    } else {
+      EXPECT_THAT(e.tags, ElementsAre("apple", "zebra"));  // "Apple" reused
+    }
+  }
 }
 
 TEST_F(JournalStoreTest, TwoStoresOnOneFileWriteConcurrently) {
