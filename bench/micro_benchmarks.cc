@@ -1,7 +1,11 @@
 // Micro benchmarks (Google Benchmark) of the hot paths inside one process:
 // painting a slide, turning it into YUV420P and crossfading, cutting stdin
-// into lines, and parsing and dispatching a JSON-RPC line. Numbers, not
+// into lines, parsing and dispatching a JSON-RPC line, and a get_entry call
+// over a real SQLite journal and its parts. Numbers, not
 // tests: scripts/bench.sh prints them as a table.
+#include <stdlib.h>
+
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -10,10 +14,12 @@
 #include "absl/strings/str_cat.h"
 #include "bench/sample_content.h"
 #include "benchmark/benchmark.h"
+#include "gateway/journal/journal_store.h"
 #include "gateway/json_rpc.h"
 #include "gateway/line_splitter.h"
 #include "gateway/mcp_server.h"
 #include "gateway/output_sink.h"
+#include "gateway/tools/journal_tools.h"
 #include "gateway/tools/tool_registry.h"
 #include "renderer/media/frame_composer.h"
 #include "renderer/media/slides.h"
@@ -233,6 +239,116 @@ void BM_McpServerPing(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_McpServerPing);
+
+// A journal of 1000 entries (two tags each) in a temporary directory,
+// removed at exit; shared by the get_entry benchmarks.
+class BenchJournal {
+ public:
+  static BenchJournal& Get() {
+    static BenchJournal* journal = new BenchJournal();
+    return *journal;
+  }
+  stopframe::journal::JournalStore* store() { return store_.get(); }
+  bool ok() const { return store_ != nullptr; }
+
+ private:
+  BenchJournal() {
+    std::string dir =
+        std::filesystem::temp_directory_path() / "stopframe_micro_XXXXXX";
+    if (mkdtemp(dir.data()) == nullptr) return;
+    dir_ = dir;
+    auto store = stopframe::journal::JournalStore::Open(dir + "/journal.db");
+    if (!store.ok()) return;
+    for (int i = 0; i < 1000; ++i) {
+      stopframe::journal::NewEntry e;
+      e.title = absl::StrCat("Entry ", i);
+      e.content = absl::StrCat("Words for entry ", i,
+                               " about the day, the weather and the people.");
+      e.mood = "calm";
+      e.tags = {absl::StrCat("tag", i % 8), absl::StrCat("Tag", i % 5 + 10)};
+      e.entry_date = "2025-03-04";
+      if (!(*store)->CreateEntry(e).ok()) return;
+    }
+    store_ = *std::move(store);
+    std::atexit([] {
+      BenchJournal& j = Get();
+      j.store_.reset();
+      std::error_code ignored;
+      std::filesystem::remove_all(j.dir_, ignored);
+    });
+  }
+  std::string dir_;
+  std::unique_ptr<stopframe::journal::JournalStore> store_;
+};
+
+// JournalStore::GetEntry: one read transaction, the entry and its tags.
+void BM_JournalGetEntry(benchmark::State& state) {
+  BenchJournal& journal = BenchJournal::Get();
+  if (!journal.ok()) {
+    state.SkipWithError("cannot create the journal");
+    return;
+  }
+  int64_t id = 0;
+  for (auto _ : state) {
+    auto entry = journal.store()->GetEntry(id++ % 1000 + 1,
+                                           stopframe::journal::Wait::kNo);
+    if (!entry.ok()) {
+      state.SkipWithError("GetEntry failed");
+      return;
+    }
+    benchmark::DoNotOptimize(entry);
+  }
+}
+BENCHMARK(BM_JournalGetEntry);
+
+// The entry as JSON (get_entry's structuredContent).
+void BM_EntryToJson(benchmark::State& state) {
+  BenchJournal& journal = BenchJournal::Get();
+  auto entry = journal.ok() ? journal.store()->GetEntry(
+                                  7, stopframe::journal::Wait::kYes)
+                            : absl::InternalError("no journal");
+  if (!entry.ok()) {
+    state.SkipWithError("cannot read an entry");
+    return;
+  }
+  for (auto _ : state) {
+    gw::jsonrpc::Json j = gw::EntryToJson(*entry);
+    benchmark::DoNotOptimize(j);
+  }
+}
+BENCHMARK(BM_EntryToJson);
+
+// McpServer::HandleLine for tools/call get_entry: the whole path a lone
+// request takes on the reader thread, from the line to the serialized reply.
+void BM_McpServerGetEntry(benchmark::State& state) {
+  BenchJournal& journal = BenchJournal::Get();
+  if (!journal.ok()) {
+    state.SkipWithError("cannot create the journal");
+    return;
+  }
+  gw::ToolRegistry tools;
+  gw::AddJournalTools(tools, journal.store(), /*listener=*/nullptr);
+  DiscardSink sink;
+  gw::McpServer server(gw::McpServerOptions{.worker_threads = 1}, &tools,
+                       &sink);
+  server.HandleLine(
+      R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{)"
+      R"("protocolVersion":"2025-06-18","capabilities":{},)"
+      R"("clientInfo":{"name":"bench","version":"1"}}})");
+  server.HandleLine(
+      R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+  std::vector<std::string> lines;
+  for (int i = 0; i < 1000; ++i) {
+    lines.push_back(
+        absl::StrCat(R"({"jsonrpc":"2.0","id":)", i + 1,
+                     R"(,"method":"tools/call","params":{"name":"get_entry",)",
+                     R"("arguments":{"id":)", i + 1, "}}}"));
+  }
+  size_t i = 0;
+  for (auto _ : state) server.HandleLine(lines[i++ % lines.size()]);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_McpServerGetEntry);
 
 }  // namespace
 

@@ -145,8 +145,14 @@ std::string Serialize(const Json& message) {
   return message.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+// Field by field: a braced list first builds a two-element array per field,
+// on every reply.
 Json MakeResult(const Json& id, Json result) {
-  return Json{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}};
+  Json out = Json::object();
+  out["jsonrpc"] = "2.0";
+  out["id"] = id;
+  out["result"] = std::move(result);
+  return out;
 }
 
 Json MakeError(const Json& id, int code, std::string_view message,
