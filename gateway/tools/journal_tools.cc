@@ -819,12 +819,14 @@ Json EntryToJson(const journal::Entry& e) {
 }
 
 Json TagToJson(const journal::Tag& t) {
-  return Json{{"id", t.id},
-              {"name", t.name},
-              {"description", OptionalText(t.description)},
-              {"entryCount", t.entry_count},
-              {"createdAt", t.created_at},
-              {"updatedAt", t.updated_at}};
+  Json j = Json::object();  // field by field, as EntryToJson
+  j["id"] = t.id;
+  j["name"] = t.name;
+  j["description"] = OptionalText(t.description);
+  j["entryCount"] = t.entry_count;
+  j["createdAt"] = t.created_at;
+  j["updatedAt"] = t.updated_at;
+  return j;
 }
 
 void AddJournalTools(ToolRegistry& registry, journal::JournalStore* journal,
