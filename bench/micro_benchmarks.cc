@@ -5,12 +5,15 @@
 // tests: scripts/bench.sh prints them as a table.
 #include <stdlib.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "bench/sample_content.h"
 #include "benchmark/benchmark.h"
@@ -220,6 +223,18 @@ class DiscardSink : public gw::OutputSink {
   void Send(std::string line) override { benchmark::DoNotOptimize(line); }
 };
 
+// Counts the tool results that succeeded; used from one thread.
+class ResultCountingSink : public gw::OutputSink {
+ public:
+  void Send(std::string line) override {
+    if (absl::StrContains(line, R"("isError":false)")) ++successes_;
+  }
+  int64_t successes() const { return successes_; }
+
+ private:
+  int64_t successes_ = 0;
+};
+
 // McpServer::HandleLine for ping after initialize: the whole protocol path
 // (parse, classify, lifecycle check, reply, serialize) on the reader thread,
 // with a sink that discards.
@@ -240,8 +255,9 @@ void BM_McpServerPing(benchmark::State& state) {
 }
 BENCHMARK(BM_McpServerPing);
 
-// A journal of 1000 entries (two tags each) in a temporary directory,
-// removed at exit; shared by the get_entry benchmarks.
+// A journal of 1000 entries (two tags each) in a temporary directory that
+// is removed at exit. One instance, made on first use and never destroyed,
+// shared by the get_entry benchmarks (which run on one thread).
 class BenchJournal {
  public:
   static BenchJournal& Get() {
@@ -253,29 +269,32 @@ class BenchJournal {
 
  private:
   BenchJournal() {
+    std::error_code error;
     std::string dir =
-        std::filesystem::temp_directory_path() / "stopframe_micro_XXXXXX";
-    if (mkdtemp(dir.data()) == nullptr) return;
+        (std::filesystem::temp_directory_path(error) / "stopframe_micro_XXXXXX")
+            .string();
+    if (error || mkdtemp(dir.data()) == nullptr) return;
     dir_ = dir;
-    auto store = stopframe::journal::JournalStore::Open(dir + "/journal.db");
-    if (!store.ok()) return;
-    for (int i = 0; i < 1000; ++i) {
-      stopframe::journal::NewEntry e;
-      e.title = absl::StrCat("Entry ", i);
-      e.content = absl::StrCat("Words for entry ", i,
-                               " about the day, the weather and the people.");
-      e.mood = "calm";
-      e.tags = {absl::StrCat("tag", i % 8), absl::StrCat("Tag", i % 5 + 10)};
-      e.entry_date = "2025-03-04";
-      if (!(*store)->CreateEntry(e).ok()) return;
-    }
-    store_ = *std::move(store);
-    std::atexit([] {
+    std::atexit([] {  // registered first, so that a failure below cleans up
       BenchJournal& j = Get();
       j.store_.reset();
       std::error_code ignored;
       std::filesystem::remove_all(j.dir_, ignored);
     });
+    auto store = stopframe::journal::JournalStore::Open(dir + "/journal.db");
+    if (!store.ok()) return;
+    const absl::Status imported = (*store)->ImportEntries(
+        1000, [](int64_t i, stopframe::journal::NewEntry& e) {
+          e.title = absl::StrCat("Entry ", i);
+          e.content =
+              absl::StrCat("Words for entry ", i,
+                           " about the day, the weather and the people.");
+          e.mood = "calm";
+          e.tags = {absl::StrCat("tag", i % 8),
+                    absl::StrCat("Tag", i % 5 + 10)};
+          e.entry_date = "2025-03-04";
+        });
+    if (imported.ok()) store_ = *std::move(store);
   }
   std::string dir_;
   std::unique_ptr<stopframe::journal::JournalStore> store_;
@@ -328,7 +347,7 @@ void BM_McpServerGetEntry(benchmark::State& state) {
   }
   gw::ToolRegistry tools;
   gw::AddJournalTools(tools, journal.store(), /*listener=*/nullptr);
-  DiscardSink sink;
+  ResultCountingSink sink;
   gw::McpServer server(gw::McpServerOptions{.worker_threads = 1}, &tools,
                        &sink);
   server.HandleLine(
@@ -337,6 +356,7 @@ void BM_McpServerGetEntry(benchmark::State& state) {
       R"("clientInfo":{"name":"bench","version":"1"}}})");
   server.HandleLine(
       R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+  const int64_t replies_before = sink.successes();
   std::vector<std::string> lines;
   for (int i = 0; i < 1000; ++i) {
     lines.push_back(
@@ -346,6 +366,11 @@ void BM_McpServerGetEntry(benchmark::State& state) {
   }
   size_t i = 0;
   for (auto _ : state) server.HandleLine(lines[i++ % lines.size()]);
+  // Every call answered, inline, with an entry: not the error path.
+  if (sink.successes() - replies_before !=
+      static_cast<int64_t>(state.iterations())) {
+    state.SkipWithError("a get_entry call did not return its entry");
+  }
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_McpServerGetEntry);

@@ -128,9 +128,11 @@ B=build/bench
   echo "copy of the pre-painted canvas) and its crossfade (30 of 31 frames"
   echo "blended, one conversion per slide), LineSplitter over 1000"
   echo "JSON-RPC lines (64 KiB and 4 KiB reads), ParseMessage of a"
-  echo "\`tools/call\` line, serializing a result, and McpServer::HandleLine of"
-  echo "\`ping\` into a sink that discards. Full runs give aggregates of 5"
-  echo "repetitions."
+  echo "\`tools/call\` line, serializing a result, McpServer::HandleLine of"
+  echo "\`ping\` into a sink that discards, and the parts of a \`get_entry\` call"
+  echo "over a real SQLite journal of 1000 entries: the store's read, the entry"
+  echo "as JSON, and the whole line to its serialized reply (checked to be the"
+  echo "entry, not an error). Full runs give aggregates of 5 repetitions."
   echo
   echo '```text'
   $B/micro_benchmarks "${MICRO_ARGS[@]}" --benchmark_color=false \

@@ -966,14 +966,18 @@ Entry ReadEntry(const Statement& stmt) {
   return e;
 }
 
-// The order of tags.name's NOCASE collation: bytes compared with ASCII
-// letters folded, as SQLite does.
+// The order of tags.name's NOCASE collation, as SQLite compares: ASCII
+// letters folded, bytes unsigned, and nothing after a NUL both share at the
+// same place (then the shorter name comes first).
 bool NoCaseLess(const std::string& a, const std::string& b) {
-  return std::lexicographical_compare(
-      a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-        return static_cast<unsigned char>(absl::ascii_tolower(x)) <
-               static_cast<unsigned char>(absl::ascii_tolower(y));
-      });
+  const size_t common = std::min(a.size(), b.size());
+  for (size_t i = 0; i < common; ++i) {
+    const auto x = static_cast<unsigned char>(absl::ascii_tolower(a[i]));
+    const auto y = static_cast<unsigned char>(absl::ascii_tolower(b[i]));
+    if (x != y) return x < y;
+    if (x == 0) break;
+  }
+  return a.size() < b.size();
 }
 
 // Runs `sql` (constant), bound by `bind`, and hands each row to `row`.
@@ -991,8 +995,8 @@ absl::Status ForEachRow(StatementCache& db, absl::string_view sql, BindFn bind,
 
 // Loads entries matching `where` (constant SQL over `entries` with named
 // parameters, never user text) in `order` (constant SQL), at most `limit`,
-// with their tags. `bind` binds the parameters of `where`; it runs on both
-// statements.
+// with their tags. `bind` binds the parameters of `where`, on the entries'
+// statement and on a page's tags statement.
 template <typename BindFn>
 absl::StatusOr<std::vector<Entry>> LoadEntries(StatementCache& db,
                                                absl::string_view where,

@@ -24,7 +24,6 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -34,6 +33,7 @@
 namespace stopframe::journal {
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -696,13 +696,36 @@ TEST_F(JournalStoreTest, StoresSqlMetacharactersVerbatim) {
   EXPECT_EQ(stats->top_tags[0].count, 2);
 }
 
+// Runs one query on a separate raw connection and returns the first column
+// of every row, byte for byte (embedded NULs kept).
+std::vector<std::string> QueryColumn(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
+  std::vector<std::string> rows;
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    const auto* bytes = static_cast<const char*>(sqlite3_column_blob(stmt, 0));
+    rows.emplace_back(bytes == nullptr ? "" : bytes,
+                      static_cast<size_t>(sqlite3_column_bytes(stmt, 0)));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return rows;
+}
+
 // Tags are sorted in C++, not by SQL, so the order must be the one the
-// column's NOCASE collation gives, on the by-id path and on a page:
-// ASCII letters folded, other bytes unsigned (UTF-8 after ASCII).
+// column's NOCASE collation gives, on the by-id path and on a page: ASCII
+// letters folded, other bytes unsigned (UTF-8 after ASCII), and nothing
+// compared after a NUL at the same place in both names.
 TEST_F(JournalStoreTest, TagsComeInTheOrderOfTheirCollation) {
   std::unique_ptr<JournalStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
-  // "été" and "École" in UTF-8, spelled out.
+  using std::string_literals::operator""s;
+  // "été" and "École" in UTF-8; "a\0z" comes before "a\0bb" for SQLite
+  // (shorter, once both reach the NUL), after it byte by byte.
   const std::vector<std::string> tags = {"\xc3\xa9t\xc3\xa9",
                                          "Zoo",
                                          "apple",
@@ -712,17 +735,16 @@ TEST_F(JournalStoreTest, TagsComeInTheOrderOfTheirCollation) {
                                          "\xc3\x89"
                                          "cole",
                                          "a",
-                                         "~"};
+                                         "~",
+                                         "a\0bb"s,
+                                         "a\0z"s};
   const Entry first = Create(*store, MakeEntry("One", "2026-03-01", "", tags));
   Create(*store, MakeEntry("Two", "2026-03-02", "", {"zebra", "Apple"}));
 
-  const std::vector<std::string> sqlite_order = absl::StrSplit(
-      QueryText(path_,
-                "SELECT group_concat(name, char(10)) FROM "
-                "(SELECT name FROM tags WHERE name NOT IN ('zebra') "
-                "ORDER BY name)"),
-      '\n');
+  const std::vector<std::string> sqlite_order = QueryColumn(
+      path_, "SELECT name FROM tags WHERE name <> 'zebra' ORDER BY name");
   ASSERT_THAT(sqlite_order, SizeIs(tags.size()));
+  ASSERT_THAT(sqlite_order, Contains("a\0z"s));
   EXPECT_EQ(first.tags, sqlite_order);
   absl::StatusOr<Entry> got = store->GetEntry(first.id, Wait::kYes);
   ASSERT_TRUE(got.ok()) << got.status();
