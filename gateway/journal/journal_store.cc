@@ -21,6 +21,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
@@ -790,6 +791,18 @@ absl::StatusOr<std::string> ValidTagName(absl::string_view field,
         absl::StrCat(field, " is empty; ", empty_hint));
   }
   JOURNAL_RETURN_IF_ERROR(CheckText(field, trimmed, kMaxTagBytes));
+  // A name is one line of text. Control characters would also be unsafe:
+  // SQLite's NOCASE stops comparing at a NUL, so "a\0x" and "a\0y" are the
+  // same tag to the UNIQUE index, and the second silently became the first.
+  for (size_t i = 0; i < trimmed.size(); ++i) {
+    const auto c = static_cast<unsigned char>(trimmed[i]);
+    if (c < 0x20 || c == 0x7f) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s contains a control character (byte 0x%02X at %d); a tag name "
+          "is one line of plain text: remove it",
+          field, c, i));
+    }
+  }
   return std::string(trimmed);
 }
 

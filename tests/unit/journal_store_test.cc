@@ -466,6 +466,14 @@ TEST_F(JournalStoreTest, ValidationErrorsNameTheField) {
   cases.push_back({MakeEntry("T", "2026-01-01", "", {"ok", "  "}), "tags[1]"});
   cases.push_back(
       {MakeEntry("T", "2026-01-01", "", {std::string(51, 't')}), "tags[0]"});
+  // Control characters: "a\0y" would have become an existing "a\0x", which
+  // SQLite's NOCASE index takes for the same name.
+  using std::string_literals::operator""s;
+  for (const std::string& bad :
+       {"a\0y"s, "two\nlines"s, "tab\there"s, "del\x7f"s}) {
+    cases.push_back({MakeEntry("T", "2026-01-01", "", {"ok", bad}),
+                     "tags[1] contains a control character"});
+  }
 
   for (const Case& c : cases) {
     absl::StatusOr<Entry> result = store->CreateEntry(c.entry);
@@ -696,70 +704,6 @@ TEST_F(JournalStoreTest, StoresSqlMetacharactersVerbatim) {
   EXPECT_EQ(stats->top_tags[0].count, 2);
 }
 
-// Runs one query on a separate raw connection and returns the first column
-// of every row, byte for byte (embedded NULs kept).
-std::vector<std::string> QueryColumn(const std::string& path, const char* sql) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
-            SQLITE_OK);
-  std::vector<std::string> rows;
-  sqlite3_stmt* stmt = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK)
-      << sqlite3_errmsg(db);
-  while (sqlite3_step(stmt) == SQLITE_ROW) {
-    const auto* bytes = static_cast<const char*>(sqlite3_column_blob(stmt, 0));
-    rows.emplace_back(bytes == nullptr ? "" : bytes,
-                      static_cast<size_t>(sqlite3_column_bytes(stmt, 0)));
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return rows;
-}
-
-// Tags are sorted in C++, not by SQL, so the order must be the one the
-// column's NOCASE collation gives, on the by-id path and on a page: ASCII
-// letters folded, other bytes unsigned (UTF-8 after ASCII), and nothing
-// compared after a NUL at the same place in both names.
-TEST_F(JournalStoreTest, TagsComeInTheOrderOfTheirCollation) {
-  std::unique_ptr<JournalStore> store = OpenStore();
-  ASSERT_NE(store, nullptr);
-  using std::string_literals::operator""s;
-  // "été" and "École" in UTF-8; "a\0z" comes before "a\0bb" for SQLite
-  // (shorter, once both reach the NUL), after it byte by byte.
-  const std::vector<std::string> tags = {"\xc3\xa9t\xc3\xa9",
-                                         "Zoo",
-                                         "apple",
-                                         "_x",
-                                         "B",
-                                         "ab",
-                                         "\xc3\x89"
-                                         "cole",
-                                         "a",
-                                         "~",
-                                         "a\0bb"s,
-                                         "a\0z"s};
-  const Entry first = Create(*store, MakeEntry("One", "2026-03-01", "", tags));
-  Create(*store, MakeEntry("Two", "2026-03-02", "", {"zebra", "Apple"}));
-
-  const std::vector<std::string> sqlite_order = QueryColumn(
-      path_, "SELECT name FROM tags WHERE name <> 'zebra' ORDER BY name");
-  ASSERT_THAT(sqlite_order, SizeIs(tags.size()));
-  ASSERT_THAT(sqlite_order, Contains("a\0z"s));
-  EXPECT_EQ(first.tags, sqlite_order);
-  absl::StatusOr<Entry> got = store->GetEntry(first.id, Wait::kYes);
-  ASSERT_TRUE(got.ok()) << got.status();
-  EXPECT_EQ(got->tags, sqlite_order);
-  const std::vector<Entry> listed = List(*store, {});
-  ASSERT_THAT(listed, SizeIs(2));
-  for (const Entry& e : listed) {
-    if (e.id == first.id) {
-      EXPECT_EQ(e.tags, sqlite_order);
-    } else {
-      EXPECT_THAT(e.tags, ElementsAre("apple", "zebra"));  // "Apple" reused
-    }
-  }
-}
-
 TEST_F(JournalStoreTest, TwoStoresOnOneFileWriteConcurrently) {
   std::unique_ptr<JournalStore> first = OpenStore();
   std::unique_ptr<JournalStore> second = OpenStore();
@@ -854,6 +798,83 @@ void Exec(const std::string& path, const char* sql) {
       << (error != nullptr ? error : "");
   sqlite3_free(error);
   sqlite3_close(db);
+}
+
+// Runs one query on a separate raw connection and returns the first column
+// of every row, byte for byte (embedded NULs kept).
+std::vector<std::string> QueryColumn(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
+  std::vector<std::string> rows;
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    const auto* bytes = static_cast<const char*>(sqlite3_column_blob(stmt, 0));
+    rows.emplace_back(bytes == nullptr ? "" : bytes,
+                      static_cast<size_t>(sqlite3_column_bytes(stmt, 0)));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return rows;
+}
+
+// Tags are sorted in C++, not by SQL, so the order must be the one the
+// column's NOCASE collation gives, on the by-id path and on a page: ASCII
+// letters folded, other bytes unsigned (UTF-8 after ASCII), and nothing
+// compared after a NUL at the same place in both names.
+TEST_F(JournalStoreTest, TagsComeInTheOrderOfTheirCollation) {
+  std::unique_ptr<JournalStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  // "été" and "École" in UTF-8.
+  const std::vector<std::string> tags = {"\xc3\xa9t\xc3\xa9",
+                                         "Zoo",
+                                         "apple",
+                                         "_x",
+                                         "B",
+                                         "ab",
+                                         "\xc3\x89"
+                                         "cole",
+                                         "a",
+                                         "~"};
+  const Entry first = Create(*store, MakeEntry("One", "2026-03-01", "", tags));
+  Create(*store, MakeEntry("Two", "2026-03-02", "", {"zebra", "Apple"}));
+  // Names with a NUL are refused now, but a journal may hold some from
+  // before. "a\0z" comes before "a\0bb" for SQLite (shorter, once both
+  // reach the NUL), after it byte by byte.
+  Exec(path_,
+       absl::StrCat("INSERT INTO tags (name, created_at, updated_at) VALUES "
+                    "(CAST(X'61006262' AS TEXT), 'x', 'x'), "
+                    "(CAST(X'61007a' AS TEXT), 'x', 'x'); "
+                    "INSERT INTO entry_tags (entry_id, tag_id) SELECT ",
+                    first.id,
+                    ", id FROM tags WHERE instr(CAST(name AS BLOB), X'00') > 0")
+           .c_str());
+  using std::string_literals::operator""s;
+
+  const std::vector<std::string> sqlite_order = QueryColumn(
+      path_, "SELECT name FROM tags WHERE name <> 'zebra' ORDER BY name");
+  ASSERT_THAT(sqlite_order, SizeIs(tags.size() + 2));
+  ASSERT_THAT(sqlite_order, Contains("a\0z"s));
+  // The order when created, before the legacy names were added.
+  std::vector<std::string> without_nul;
+  for (const std::string& t : sqlite_order) {
+    if (t.find('\0') == std::string::npos) without_nul.push_back(t);
+  }
+  EXPECT_EQ(first.tags, without_nul);
+  absl::StatusOr<Entry> got = store->GetEntry(first.id, Wait::kYes);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->tags, sqlite_order);
+  const std::vector<Entry> listed = List(*store, {});
+  ASSERT_THAT(listed, SizeIs(2));
+  for (const Entry& e : listed) {
+    if (e.id == first.id) {
+      EXPECT_EQ(e.tags, sqlite_order);
+    } else {
+      EXPECT_THAT(e.tags, ElementsAre("apple", "zebra"));  // "Apple" reused
+    }
+  }
 }
 
 // The version 1 schema exactly as the first migration created it.
@@ -1222,6 +1243,8 @@ TEST_F(JournalStoreTest, CreateTag) {
       {" \t", std::nullopt, "name"},
       {std::string(51, 'n'), std::nullopt, "name"},
       {"\xFF", std::nullopt, "name"},
+      {std::string("x\0y", 3), std::nullopt, "control character"},
+      {"x\ry", std::nullopt, "name"},
       {"fine", std::string(1001, 'd'), "description"},
   };
   for (const Case& c : cases) {
