@@ -235,6 +235,16 @@ class ResultCountingSink : public gw::OutputSink {
   int64_t successes_ = 0;
 };
 
+// The MCP handshake, so that `server` serves requests.
+void Initialize(gw::McpServer& server) {
+  server.HandleLine(
+      R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{)"
+      R"("protocolVersion":"2025-06-18","capabilities":{},)"
+      R"("clientInfo":{"name":"bench","version":"1"}}})");
+  server.HandleLine(
+      R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+}
+
 // McpServer::HandleLine for ping after initialize: the whole protocol path
 // (parse, classify, lifecycle check, reply, serialize) on the reader thread,
 // with a sink that discards.
@@ -243,12 +253,7 @@ void BM_McpServerPing(benchmark::State& state) {
   DiscardSink sink;
   gw::McpServer server(gw::McpServerOptions{.worker_threads = 1}, &tools,
                        &sink);
-  server.HandleLine(
-      R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{)"
-      R"("protocolVersion":"2025-06-18","capabilities":{},)"
-      R"("clientInfo":{"name":"bench","version":"1"}}})");
-  server.HandleLine(
-      R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+  Initialize(server);
   const std::string ping = R"({"jsonrpc":"2.0","id":7,"method":"ping"})";
   for (auto _ : state) server.HandleLine(ping);
   state.SetItemsProcessed(state.iterations());
@@ -350,12 +355,7 @@ void BM_McpServerGetEntry(benchmark::State& state) {
   ResultCountingSink sink;
   gw::McpServer server(gw::McpServerOptions{.worker_threads = 1}, &tools,
                        &sink);
-  server.HandleLine(
-      R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{)"
-      R"("protocolVersion":"2025-06-18","capabilities":{},)"
-      R"("clientInfo":{"name":"bench","version":"1"}}})");
-  server.HandleLine(
-      R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+  Initialize(server);
   const int64_t replies_before = sink.successes();
   std::vector<std::string> lines;
   for (int i = 0; i < 1000; ++i) {

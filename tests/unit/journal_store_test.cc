@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -54,23 +55,32 @@ NewEntry MakeEntry(std::string title, std::string date,
   return e;
 }
 
-// Runs one query on a separate raw connection and returns the first column
-// of the first row as text.
-std::string QueryText(const std::string& path, const char* sql) {
+// Runs one statement on a separate raw connection and returns column
+// `column` of every row as text, byte for byte (embedded NULs kept).
+std::vector<std::string> QueryColumn(const std::string& path,
+                                     const std::string& sql, int column = 0) {
   sqlite3* db = nullptr;
   EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr),
             SQLITE_OK);
-  std::string result;
+  std::vector<std::string> rows;
   sqlite3_stmt* stmt = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK)
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK)
       << sqlite3_errmsg(db);
-  if (sqlite3_step(stmt) == SQLITE_ROW) {
-    const unsigned char* text = sqlite3_column_text(stmt, 0);
-    if (text != nullptr) result = reinterpret_cast<const char*>(text);
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    const auto* text =
+        reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
+    rows.emplace_back(text == nullptr ? "" : text,
+                      static_cast<size_t>(sqlite3_column_bytes(stmt, column)));
   }
   sqlite3_finalize(stmt);
   sqlite3_close(db);
-  return result;
+  return rows;
+}
+
+// The first column of the first row of `sql` (empty if none).
+std::string QueryText(const std::string& path, const char* sql) {
+  std::vector<std::string> rows = QueryColumn(path, sql);
+  return rows.empty() ? "" : std::move(rows.front());
 }
 
 class JournalStoreTest : public ::testing::Test {
@@ -800,26 +810,6 @@ void Exec(const std::string& path, const char* sql) {
   sqlite3_close(db);
 }
 
-// Runs one query on a separate raw connection and returns the first column
-// of every row, byte for byte (embedded NULs kept).
-std::vector<std::string> QueryColumn(const std::string& path, const char* sql) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
-            SQLITE_OK);
-  std::vector<std::string> rows;
-  sqlite3_stmt* stmt = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK)
-      << sqlite3_errmsg(db);
-  while (sqlite3_step(stmt) == SQLITE_ROW) {
-    const auto* bytes = static_cast<const char*>(sqlite3_column_blob(stmt, 0));
-    rows.emplace_back(bytes == nullptr ? "" : bytes,
-                      static_cast<size_t>(sqlite3_column_bytes(stmt, 0)));
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return rows;
-}
-
 // Tags are sorted in C++, not by SQL, so the order must be the one the
 // column's NOCASE collation gives, on the by-id path and on a page: ASCII
 // letters folded, other bytes unsigned (UTF-8 after ASCII), and nothing
@@ -988,25 +978,7 @@ TEST_F(JournalStoreTest, MigratesVersion1DatabaseInPlace) {
 
 // The query plan details of `sql`, run on a raw connection, joined by "; ".
 std::string QueryPlan(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr),
-            SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  const std::string explain = "EXPLAIN QUERY PLAN " + sql;
-  EXPECT_EQ(sqlite3_prepare_v2(db, explain.c_str(), -1, &stmt, nullptr),
-            SQLITE_OK)
-      << sqlite3_errmsg(db);
-  std::string plan;
-  while (sqlite3_step(stmt) == SQLITE_ROW) {
-    const unsigned char* detail = sqlite3_column_text(stmt, 3);
-    if (detail != nullptr) {
-      absl::StrAppend(&plan, plan.empty() ? "" : "; ",
-                      reinterpret_cast<const char*>(detail));
-    }
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return plan;
+  return absl::StrJoin(QueryColumn(path, "EXPLAIN QUERY PLAN " + sql, 3), "; ");
 }
 
 TEST_F(JournalStoreTest, FavoriteFilterUsesAnIndex) {
