@@ -795,12 +795,11 @@ absl::StatusOr<std::string> ValidTagName(absl::string_view field,
   // SQLite's NOCASE stops comparing at a NUL, so "a\0x" and "a\0y" are the
   // same tag to the UNIQUE index, and the second silently became the first.
   for (size_t i = 0; i < trimmed.size(); ++i) {
-    const auto c = static_cast<unsigned char>(trimmed[i]);
-    if (c < 0x20 || c == 0x7f) {
+    if (absl::ascii_iscntrl(trimmed[i])) {
       return absl::InvalidArgumentError(absl::StrFormat(
           "%s contains a control character (byte 0x%02X at %d); a tag name "
           "is one line of plain text: remove it",
-          field, c, i));
+          field, static_cast<unsigned char>(trimmed[i]), i));
     }
   }
   return std::string(trimmed);
