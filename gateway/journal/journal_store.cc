@@ -960,6 +960,7 @@ absl::Status CheckVideo(const VideoRecord& v) {
 constexpr char kEntryColumns[] =
     "id, title, content, mood, location, weather, is_private, is_favorite, "
     "entry_date, word_count, created_at, updated_at";
+constexpr int kEntryColumnCount = 12;  // ReadEntry reads columns 0..11
 
 Entry ReadEntry(const Statement& stmt) {
   Entry e;
@@ -1076,12 +1077,27 @@ absl::Status TagNotFound(int64_t id) {
       "; use the id of an existing tag (list the tags to see them)"));
 }
 
+// One entry and its tags in one statement, so that it reads one snapshot
+// without a transaction of its own: a row per tag, or one row with a NULL
+// name for an entry without tags.
 absl::StatusOr<Entry> LoadEntry(StatementCache& db, int64_t id) {
-  const auto bind_id = [id](Statement& s) { return s.BindInt(":id", id); };
-  JOURNAL_ASSIGN_OR_RETURN(std::vector<Entry> found,
-                           LoadEntries(db, "id = :id", "id", 1, bind_id));
-  if (found.empty()) return EntryNotFound(id);
-  return std::move(found.front());
+  std::optional<Entry> entry;
+  JOURNAL_RETURN_IF_ERROR(ForEachRow(
+      db,
+      absl::StrCat("SELECT e.*, t.name FROM (SELECT ", kEntryColumns,
+                   " FROM entries WHERE id = :id) AS e "
+                   "LEFT JOIN entry_tags AS et ON et.entry_id = e.id "
+                   "LEFT JOIN tags AS t ON t.id = et.tag_id"),
+      [id](Statement& s) { return s.BindInt(":id", id); },
+      [&](const Statement& s) {
+        if (!entry) entry = ReadEntry(s);
+        if (std::optional<std::string> tag = s.OptionalText(kEntryColumnCount)) {
+          entry->tags.push_back(*std::move(tag));
+        }
+      }));
+  if (!entry) return EntryNotFound(id);
+  std::sort(entry->tags.begin(), entry->tags.end(), NoCaseLess);
+  return *std::move(entry);
 }
 
 // Whether `sql` (constant, with one :id parameter) returns a row for `id`.
@@ -1574,11 +1590,7 @@ absl::StatusOr<std::vector<Entry>> JournalStore::ListEntries(
 absl::StatusOr<Entry> JournalStore::GetEntry(int64_t id, Wait wait) {
   ReadLock l(this, wait);
   if (!l.held()) return l.WouldWait();
-  JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
-                           Transaction::BeginRead(*statements_));
-  JOURNAL_ASSIGN_OR_RETURN(Entry entry, LoadEntry(*statements_, id));
-  JOURNAL_RETURN_IF_ERROR(tx.Commit());
-  return entry;
+  return LoadEntry(*statements_, id);  // one statement: its own snapshot
 }
 
 absl::StatusOr<Entry> JournalStore::UpdateEntry(int64_t id,
