@@ -1091,7 +1091,8 @@ absl::StatusOr<Entry> LoadEntry(StatementCache& db, int64_t id) {
       [id](Statement& s) { return s.BindInt(":id", id); },
       [&](const Statement& s) {
         if (!entry) entry = ReadEntry(s);
-        if (std::optional<std::string> tag = s.OptionalText(kEntryColumnCount)) {
+        if (std::optional<std::string> tag =
+                s.OptionalText(kEntryColumnCount)) {
           entry->tags.push_back(*std::move(tag));
         }
       }));
