@@ -260,11 +260,15 @@ void BM_McpServerPing(benchmark::State& state) {
 }
 BENCHMARK(BM_McpServerPing);
 
-// A journal of 1000 entries (two tags each) in a temporary directory that
+// A journal of 1000 small entries (two tags each) and one as large as an
+// entry may be, in a temporary directory that
 // is removed at exit. One instance, made on first use and never destroyed,
 // shared by the get_entry benchmarks (which run on one thread).
 class BenchJournal {
  public:
+  static constexpr int64_t kEntries = 1000;
+  static constexpr int64_t kLargestEntry = kEntries + 1;
+
   static BenchJournal& Get() {
     static BenchJournal* journal = new BenchJournal();
     return *journal;
@@ -288,16 +292,23 @@ class BenchJournal {
     });
     auto store = stopframe::journal::JournalStore::Open(dir + "/journal.db");
     if (!store.ok()) return;
+    // Entries 1..1000 are small, with two tags; the last one is as large
+    // as an entry may be: 100 000 bytes of content and 20 tags.
     const absl::Status imported = (*store)->ImportEntries(
-        1000, [](int64_t i, stopframe::journal::NewEntry& e) {
+        kEntries + 1, [](int64_t i, stopframe::journal::NewEntry& e) {
           e.title = absl::StrCat("Entry ", i);
+          e.mood = "calm";
+          e.entry_date = "2025-03-04";
+          if (i + 1 == kLargestEntry) {  // i counts from 0, ids from 1
+            e.content = std::string(100000, 'w');
+            for (int t = 0; t < 20; ++t) e.tags.push_back(absl::StrCat("t", t));
+            return;
+          }
           e.content =
               absl::StrCat("Words for entry ", i,
                            " about the day, the weather and the people.");
-          e.mood = "calm";
           e.tags = {absl::StrCat("tag", i % 8),
                     absl::StrCat("Tag", i % 5 + 10)};
-          e.entry_date = "2025-03-04";
         });
     if (imported.ok()) store_ = *std::move(store);
   }
@@ -305,7 +316,7 @@ class BenchJournal {
   std::unique_ptr<stopframe::journal::JournalStore> store_;
 };
 
-// JournalStore::GetEntry: one read transaction, the entry and its tags.
+// JournalStore::GetEntry: one read of a small entry and its two tags.
 void BM_JournalGetEntry(benchmark::State& state) {
   BenchJournal& journal = BenchJournal::Get();
   if (!journal.ok()) {
@@ -314,7 +325,7 @@ void BM_JournalGetEntry(benchmark::State& state) {
   }
   int64_t id = 0;
   for (auto _ : state) {
-    auto entry = journal.store()->GetEntry(id++ % 1000 + 1,
+    auto entry = journal.store()->GetEntry(id++ % BenchJournal::kEntries + 1,
                                            stopframe::journal::Wait::kNo);
     if (!entry.ok()) {
       state.SkipWithError("GetEntry failed");
@@ -324,6 +335,25 @@ void BM_JournalGetEntry(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_JournalGetEntry);
+
+// The same for the largest entry a journal may hold.
+void BM_JournalGetLargestEntry(benchmark::State& state) {
+  BenchJournal& journal = BenchJournal::Get();
+  if (!journal.ok()) {
+    state.SkipWithError("cannot create the journal");
+    return;
+  }
+  for (auto _ : state) {
+    auto entry = journal.store()->GetEntry(BenchJournal::kLargestEntry,
+                                           stopframe::journal::Wait::kNo);
+    if (!entry.ok() || entry->tags.size() != 20) {
+      state.SkipWithError("GetEntry failed");
+      return;
+    }
+    benchmark::DoNotOptimize(entry);
+  }
+}
+BENCHMARK(BM_JournalGetLargestEntry);
 
 // The entry as JSON (get_entry's structuredContent).
 void BM_EntryToJson(benchmark::State& state) {

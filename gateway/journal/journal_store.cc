@@ -1078,26 +1078,32 @@ absl::Status TagNotFound(int64_t id) {
 }
 
 // One entry and its tags in one statement, so that it reads one snapshot
-// without a transaction of its own: a row per tag, or one row with a NULL
-// name for an entry without tags.
+// without a transaction of its own: the entry's row (its last column NULL)
+// and one row per tag (only the last column set). Not a join, which would
+// repeat the entry's content, up to 100 kB, on every tag's row.
 absl::StatusOr<Entry> LoadEntry(StatementCache& db, int64_t id) {
+  static const std::string* const kSql = new std::string(absl::StrCat(
+      "SELECT ", kEntryColumns,
+      ", NULL FROM entries WHERE id = :id "
+      "UNION ALL SELECT ",
+      absl::StrJoin(std::vector<std::string>(kEntryColumnCount, "NULL"), ", "),
+      ", t.name FROM entry_tags AS et JOIN tags AS t ON t.id = et.tag_id "
+      "WHERE et.entry_id = :id"));
   std::optional<Entry> entry;
+  std::vector<std::string> tags;
   JOURNAL_RETURN_IF_ERROR(ForEachRow(
-      db,
-      absl::StrCat("SELECT e.*, t.name FROM (SELECT ", kEntryColumns,
-                   " FROM entries WHERE id = :id) AS e "
-                   "LEFT JOIN entry_tags AS et ON et.entry_id = e.id "
-                   "LEFT JOIN tags AS t ON t.id = et.tag_id"),
-      [id](Statement& s) { return s.BindInt(":id", id); },
+      db, *kSql, [id](Statement& s) { return s.BindInt(":id", id); },
       [&](const Statement& s) {
-        if (!entry) entry = ReadEntry(s);
         if (std::optional<std::string> tag =
                 s.OptionalText(kEntryColumnCount)) {
-          entry->tags.push_back(*std::move(tag));
+          tags.push_back(*std::move(tag));
+        } else {
+          entry = ReadEntry(s);
         }
       }));
   if (!entry) return EntryNotFound(id);
-  std::sort(entry->tags.begin(), entry->tags.end(), NoCaseLess);
+  std::sort(tags.begin(), tags.end(), NoCaseLess);
+  entry->tags = std::move(tags);
   return *std::move(entry);
 }
 
