@@ -2,10 +2,13 @@
 // painting a slide, turning it into YUV420P and crossfading, cutting stdin
 // into lines, parsing and dispatching a JSON-RPC line, and a get_entry call
 // over a real SQLite journal and its parts. Numbers, not
-// tests: scripts/bench.sh prints them as a table.
+// tests: scripts/bench.sh prints them as a table. A benchmark that stops
+// with an error fails the run, so the smoke pass in ctest catches it.
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -405,6 +408,38 @@ void BM_McpServerGetEntry(benchmark::State& state) {
 }
 BENCHMARK(BM_McpServerGetEntry);
 
+// The console's report, counting the benchmarks that stopped with an error,
+// so that the run fails (and with it the smoke pass in ctest) when one does.
+// Used on the main thread only.
+class ErrorCountingReporter : public benchmark::ConsoleReporter {
+ public:
+  // Coloured on a terminal only, as the library's own reporter is.
+  ErrorCountingReporter()
+      : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_Color : OO_None) {}
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& run : runs) {
+      if (run.error_occurred) ++errors_;
+    }
+    ConsoleReporter::ReportRuns(runs);
+  }
+  int errors() const { return errors_; }
+
+ private:
+  int errors_ = 0;
+};
+
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  ErrorCountingReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  if (reporter.errors() > 0) {
+    std::fprintf(stderr, "%d benchmark(s) stopped with an error\n",
+                 reporter.errors());
+    return 1;
+  }
+  return 0;
+}
