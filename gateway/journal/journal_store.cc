@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <iterator>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 
@@ -961,6 +962,8 @@ constexpr char kEntryColumns[] =
     "id, title, content, mood, location, weather, is_private, is_favorite, "
     "entry_date, word_count, created_at, updated_at";
 constexpr int kEntryColumnCount = 12;  // ReadEntry reads columns 0..11
+static_assert(std::ranges::count(std::string_view(kEntryColumns), ',') + 1 ==
+              kEntryColumnCount);
 
 Entry ReadEntry(const Statement& stmt) {
   Entry e;
@@ -1030,9 +1033,9 @@ absl::StatusOr<std::vector<Entry>> LoadEntries(StatementCache& db,
   if (result.empty()) return result;
 
   // The tags, in the same transaction, so they belong to the same rows: by
-  // key for one entry, or with the page's filter as a subquery. Neither
-  // query sorts: SQLite sorts (and holds an IN list) in a temporary b-tree,
-  // which was most of the cost of a by-id read. The lists are sorted here.
+  // key for a page of one entry, or with the page's filter as a subquery.
+  // Neither query sorts: SQLite sorts (and holds an IN list) in a temporary
+  // b-tree, which was most of the cost of a read. The lists are sorted here.
   if (result.size() == 1) {
     JOURNAL_RETURN_IF_ERROR(ForEachRow(
         db,
@@ -1079,8 +1082,9 @@ absl::Status TagNotFound(int64_t id) {
 
 // One entry and its tags in one statement, so that it reads one snapshot
 // without a transaction of its own: the entry's row (its last column NULL)
-// and one row per tag (only the last column set). Not a join, which would
-// repeat the entry's content, up to 100 kB, on every tag's row.
+// and a row per tag (only the last column, the name, set), in any order.
+// Not a join, which would repeat the entry's content, up to 100 kB, on
+// every tag's row.
 absl::StatusOr<Entry> LoadEntry(StatementCache& db, int64_t id) {
   static const std::string* const kSql = new std::string(absl::StrCat(
       "SELECT ", kEntryColumns,
@@ -1094,9 +1098,8 @@ absl::StatusOr<Entry> LoadEntry(StatementCache& db, int64_t id) {
   JOURNAL_RETURN_IF_ERROR(ForEachRow(
       db, *kSql, [id](Statement& s) { return s.BindInt(":id", id); },
       [&](const Statement& s) {
-        if (std::optional<std::string> tag =
-                s.OptionalText(kEntryColumnCount)) {
-          tags.push_back(*std::move(tag));
+        if (s.Null(0)) {  // entries.id is never NULL: a tag's row
+          tags.push_back(s.Text(kEntryColumnCount));
         } else {
           entry = ReadEntry(s);
         }
@@ -1736,11 +1739,7 @@ absl::StatusOr<Tag> JournalStore::CreateTag(const NewTag& tag) {
 absl::StatusOr<Tag> JournalStore::GetTag(int64_t id, Wait wait) {
   ReadLock l(this, wait);
   if (!l.held()) return l.WouldWait();
-  JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
-                           Transaction::BeginRead(*statements_));
-  JOURNAL_ASSIGN_OR_RETURN(Tag tag, LoadTag(db_, id));
-  JOURNAL_RETURN_IF_ERROR(tx.Commit());
-  return tag;
+  return LoadTag(db_, id);  // one statement: its own snapshot
 }
 
 absl::StatusOr<std::vector<Tag>> JournalStore::ListTags() {
