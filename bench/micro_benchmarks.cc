@@ -5,12 +5,12 @@
 // tests: scripts/bench.sh prints them as a table. A benchmark that stops
 // with an error fails the run, so the smoke pass in ctest catches it.
 #include <stdlib.h>
-#include <unistd.h>
 
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -263,14 +263,17 @@ void BM_McpServerPing(benchmark::State& state) {
 }
 BENCHMARK(BM_McpServerPing);
 
-// A journal of 1000 small entries (two tags each) and one as large as an
-// entry may be, in a temporary directory that
-// is removed at exit. One instance, made on first use and never destroyed,
-// shared by the get_entry benchmarks (which run on one thread).
+// A journal of 1000 small entries (two tags each) and one as large as the
+// store allows, in a temporary directory that is removed at exit. One
+// instance, made on first use and never destroyed, shared by the get_entry
+// benchmarks (which run on one thread).
 class BenchJournal {
  public:
   static constexpr int64_t kEntries = 1000;
   static constexpr int64_t kLargestEntry = kEntries + 1;
+  // The store's limits (kMaxContentBytes, kMaxTags in journal_store.cc).
+  static constexpr size_t kLargestContentBytes = 100000;
+  static constexpr size_t kLargestTags = 20;
 
   static BenchJournal& Get() {
     static BenchJournal* journal = new BenchJournal();
@@ -302,9 +305,11 @@ class BenchJournal {
           e.title = absl::StrCat("Entry ", i);
           e.mood = "calm";
           e.entry_date = "2025-03-04";
-          if (i + 1 == kLargestEntry) {  // i counts from 0, ids from 1
-            e.content = std::string(100000, 'w');
-            for (int t = 0; t < 20; ++t) e.tags.push_back(absl::StrCat("t", t));
+          if (i == kEntries) {  // the last: i counts from 0, ids from 1
+            e.content = std::string(kLargestContentBytes, 'w');
+            for (size_t t = 0; t < kLargestTags; ++t) {
+              e.tags.push_back(absl::StrCat("t", t));
+            }
             return;
           }
           e.content =
@@ -349,8 +354,13 @@ void BM_JournalGetLargestEntry(benchmark::State& state) {
   for (auto _ : state) {
     auto entry = journal.store()->GetEntry(BenchJournal::kLargestEntry,
                                            stopframe::journal::Wait::kNo);
-    if (!entry.ok() || entry->tags.size() != 20) {
+    if (!entry.ok()) {
       state.SkipWithError("GetEntry failed");
+      return;
+    }
+    if (entry->content.size() != BenchJournal::kLargestContentBytes ||
+        entry->tags.size() != BenchJournal::kLargestTags) {
+      state.SkipWithError("the largest entry came back cut short");
       return;
     }
     benchmark::DoNotOptimize(entry);
@@ -408,24 +418,31 @@ void BM_McpServerGetEntry(benchmark::State& state) {
 }
 BENCHMARK(BM_McpServerGetEntry);
 
-// The console's report, counting the benchmarks that stopped with an error,
-// so that the run fails (and with it the smoke pass in ctest) when one does.
-// Used on the main thread only.
-class ErrorCountingReporter : public benchmark::ConsoleReporter {
+// The library's own display reporter (as --benchmark_format and
+// --benchmark_color ask), noting each benchmark that stops with an error so
+// that the run fails, and with it the smoke pass in ctest. Made after
+// benchmark::Initialize, which reads those flags. Used on the main thread.
+class ErrorCountingReporter : public benchmark::BenchmarkReporter {
  public:
-  // Coloured on a terminal only, as the library's own reporter is.
   ErrorCountingReporter()
-      : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_Color : OO_None) {}
+      : display_(benchmark::CreateDefaultDisplayReporter()) {}
+
+  bool ReportContext(const Context& context) override {
+    return display_->ReportContext(context);
+  }
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& run : runs) {
-      if (run.error_occurred) ++errors_;
+      if (run.error_occurred) failed_.insert(run.benchmark_name());
     }
-    ConsoleReporter::ReportRuns(runs);
+    display_->ReportRuns(runs);
   }
-  int errors() const { return errors_; }
+  void Finalize() override { display_->Finalize(); }
+
+  const std::set<std::string>& failed() const { return failed_; }
 
  private:
-  int errors_ = 0;
+  std::unique_ptr<benchmark::BenchmarkReporter> display_;
+  std::set<std::string> failed_;
 };
 
 }  // namespace
@@ -436,10 +453,8 @@ int main(int argc, char** argv) {
   ErrorCountingReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
-  if (reporter.errors() > 0) {
-    std::fprintf(stderr, "%d benchmark(s) stopped with an error\n",
-                 reporter.errors());
-    return 1;
+  for (const std::string& name : reporter.failed()) {
+    std::fprintf(stderr, "%s stopped with an error\n", name.c_str());
   }
-  return 0;
+  return reporter.failed().empty() ? 0 : 1;
 }

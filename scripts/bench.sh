@@ -130,14 +130,23 @@ B=build/bench
   echo "JSON-RPC lines (64 KiB and 4 KiB reads), ParseMessage of a"
   echo "\`tools/call\` line, serializing a result, McpServer::HandleLine of"
   echo "\`ping\` into a sink that discards, and the parts of a \`get_entry\` call"
-  echo "over a real SQLite journal of 1000 entries: the store's read, the entry"
-  echo "as JSON, and the whole line to its serialized reply (checked to be the"
-  echo "entry, not an error). Full runs give aggregates of 5 repetitions."
+  echo "over a real SQLite journal of 1000 small entries and one as large as"
+  echo "the store allows (100 000 bytes, 20 tags): the store's read of a small"
+  echo "and of the largest entry, the entry as JSON, and the whole line to its"
+  echo "serialized reply (checked to be the entry, not an error). Full runs"
+  echo "give aggregates of 5 repetitions."
   echo
   echo '```text'
+  MICRO_OK=1
   $B/micro_benchmarks "${MICRO_ARGS[@]}" --benchmark_color=false \
-    2>/dev/null | tee "$DATA/micro.txt" | grep -v '^\*\*\*'
+    > "$DATA/micro.txt" 2> "$DATA/micro.err" || MICRO_OK=0
+  grep -v '^\*\*\*' "$DATA/micro.txt" || true
   echo '```'
+  if [ "$MICRO_OK" = 0 ]; then
+    echo
+    echo "**Failed:** $(grep 'stopped with an error' "$DATA/micro.err" |
+                        paste -sd ';' -)"
+  fi
   # name and time in µs: medians when there are repetitions.
   awk 'BEGIN { f["ns"] = 0.001; f["us"] = 1; f["ms"] = 1000; f["s"] = 1e6 }
        /^BM_/ && $1 !~ /_(mean|stddev|cv)$/ {
@@ -183,3 +192,8 @@ B=build/bench
   plot micro
 } > "$OUT"
 cat "$OUT"
+# Written whole all the same, so the failure can be read in it.
+if [ "$MICRO_OK" = 0 ]; then
+  echo "micro benchmarks failed: see $DATA/micro.err" >&2
+  exit 1
+fi
