@@ -368,6 +368,27 @@ void BM_JournalGetLargestEntry(benchmark::State& state) {
 }
 BENCHMARK(BM_JournalGetLargestEntry);
 
+// JournalStore::GetTag: one read of a tag and its use count (get_tag).
+void BM_JournalGetTag(benchmark::State& state) {
+  BenchJournal& journal = BenchJournal::Get();
+  if (!journal.ok()) {
+    state.SkipWithError("cannot create the journal");
+    return;
+  }
+  int64_t id = 0;
+  for (auto _ : state) {
+    // Ids 1..8 are tags of the small entries.
+    auto tag =
+        journal.store()->GetTag(id++ % 8 + 1, stopframe::journal::Wait::kNo);
+    if (!tag.ok() || tag->entry_count == 0) {
+      state.SkipWithError("GetTag failed");
+      return;
+    }
+    benchmark::DoNotOptimize(tag);
+  }
+}
+BENCHMARK(BM_JournalGetTag);
+
 // The entry as JSON (get_entry's structuredContent).
 void BM_EntryToJson(benchmark::State& state) {
   BenchJournal& journal = BenchJournal::Get();

@@ -1258,10 +1258,11 @@ Tag ReadTag(const Statement& stmt) {
   return t;
 }
 
-absl::StatusOr<Tag> LoadTag(sqlite3* db, int64_t id) {
-  JOURNAL_ASSIGN_OR_RETURN(
-      Statement stmt,
-      Statement::Prepare(db, absl::StrCat(kTagQuery, "WHERE t.id = :id")));
+// From the cache: get_tag, a read by id, is served on the reader thread.
+absl::StatusOr<Tag> LoadTag(StatementCache& db, int64_t id) {
+  static const std::string* const kSql =
+      new std::string(absl::StrCat(kTagQuery, "WHERE t.id = :id"));
+  JOURNAL_ASSIGN_OR_RETURN(Statement stmt, Statement::Prepare(db, *kSql));
   JOURNAL_RETURN_IF_ERROR(stmt.BindInt(":id", id));
   JOURNAL_ASSIGN_OR_RETURN(const bool row, stmt.Step());
   if (!row) return TagNotFound(id);
@@ -1730,8 +1731,8 @@ absl::StatusOr<Tag> JournalStore::CreateTag(const NewTag& tag) {
       insert.BindOptionalText(":description", tag.description));
   JOURNAL_RETURN_IF_ERROR(insert.BindText(":now", timestamp));
   JOURNAL_RETURN_IF_ERROR(insert.Run());
-  JOURNAL_ASSIGN_OR_RETURN(Tag stored,
-                           LoadTag(db_, sqlite3_last_insert_rowid(db_)));
+  JOURNAL_ASSIGN_OR_RETURN(
+      Tag stored, LoadTag(*statements_, sqlite3_last_insert_rowid(db_)));
   JOURNAL_RETURN_IF_ERROR(tx.Commit());
   return stored;
 }
@@ -1739,7 +1740,7 @@ absl::StatusOr<Tag> JournalStore::CreateTag(const NewTag& tag) {
 absl::StatusOr<Tag> JournalStore::GetTag(int64_t id, Wait wait) {
   ReadLock l(this, wait);
   if (!l.held()) return l.WouldWait();
-  return LoadTag(db_, id);  // one statement: its own snapshot
+  return LoadTag(*statements_, id);  // one statement: its own snapshot
 }
 
 absl::StatusOr<std::vector<Tag>> JournalStore::ListTags() {
@@ -1802,7 +1803,7 @@ absl::StatusOr<Tag> JournalStore::UpdateTag(int64_t id,
     }
     JOURNAL_RETURN_IF_ERROR(stmt.Run());
   }
-  JOURNAL_ASSIGN_OR_RETURN(Tag stored, LoadTag(db_, id));
+  JOURNAL_ASSIGN_OR_RETURN(Tag stored, LoadTag(*statements_, id));
   JOURNAL_RETURN_IF_ERROR(tx.Commit());
   return stored;
 }
