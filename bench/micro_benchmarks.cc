@@ -34,6 +34,8 @@ namespace {
 
 namespace media = ::stopframe::media;
 namespace gw = ::stopframe::gateway;
+using ::stopframe::journal::JournalStore;
+using ::stopframe::journal::Wait;
 
 constexpr const char* kFontDir = "/usr/share/fonts/truetype/dejavu";
 
@@ -279,7 +281,7 @@ class BenchJournal {
     static BenchJournal* journal = new BenchJournal();
     return *journal;
   }
-  stopframe::journal::JournalStore* store() { return store_.get(); }
+  JournalStore* store() { return store_.get(); }
   bool ok() const { return store_ != nullptr; }
 
  private:
@@ -296,7 +298,7 @@ class BenchJournal {
       std::error_code ignored;
       std::filesystem::remove_all(j.dir_, ignored);
     });
-    auto store = stopframe::journal::JournalStore::Open(dir + "/journal.db");
+    auto store = JournalStore::Open(dir + "/journal.db");
     if (!store.ok()) return;
     // Entries 1..1000 are small, with two tags; the last one is as large
     // as an entry may be: 100 000 bytes of content and 20 tags.
@@ -321,79 +323,69 @@ class BenchJournal {
     if (imported.ok()) store_ = *std::move(store);
   }
   std::string dir_;
-  std::unique_ptr<stopframe::journal::JournalStore> store_;
+  std::unique_ptr<JournalStore> store_;
 };
 
-// JournalStore::GetEntry: one read of a small entry and its two tags.
-void BM_JournalGetEntry(benchmark::State& state) {
+// Runs `read(store, i)` for the i-th iteration on the shared journal; a
+// non-null result is an error message that stops the benchmark.
+template <typename ReadFn>
+void RunJournalReads(benchmark::State& state, ReadFn read) {
   BenchJournal& journal = BenchJournal::Get();
   if (!journal.ok()) {
     state.SkipWithError("cannot create the journal");
     return;
   }
-  int64_t id = 0;
+  int64_t i = 0;
   for (auto _ : state) {
-    auto entry = journal.store()->GetEntry(id++ % BenchJournal::kEntries + 1,
-                                           stopframe::journal::Wait::kNo);
-    if (!entry.ok()) {
-      state.SkipWithError("GetEntry failed");
+    if (const char* error = read(*journal.store(), i++)) {
+      state.SkipWithError(error);
       return;
     }
-    benchmark::DoNotOptimize(entry);
   }
+}
+
+// JournalStore::GetEntry: one read of a small entry and its two tags.
+void BM_JournalGetEntry(benchmark::State& state) {
+  RunJournalReads(state, [](JournalStore& store, int64_t i) -> const char* {
+    auto entry = store.GetEntry(i % BenchJournal::kEntries + 1, Wait::kNo);
+    if (!entry.ok()) return "GetEntry failed";
+    benchmark::DoNotOptimize(entry);
+    return nullptr;
+  });
 }
 BENCHMARK(BM_JournalGetEntry);
 
 // The same for the largest entry a journal may hold.
 void BM_JournalGetLargestEntry(benchmark::State& state) {
-  BenchJournal& journal = BenchJournal::Get();
-  if (!journal.ok()) {
-    state.SkipWithError("cannot create the journal");
-    return;
-  }
-  for (auto _ : state) {
-    auto entry = journal.store()->GetEntry(BenchJournal::kLargestEntry,
-                                           stopframe::journal::Wait::kNo);
-    if (!entry.ok()) {
-      state.SkipWithError("GetEntry failed");
-      return;
-    }
+  RunJournalReads(state, [](JournalStore& store, int64_t) -> const char* {
+    auto entry = store.GetEntry(BenchJournal::kLargestEntry, Wait::kNo);
+    if (!entry.ok()) return "GetEntry failed";
     if (entry->content.size() != BenchJournal::kLargestContentBytes ||
         entry->tags.size() != BenchJournal::kLargestTags) {
-      state.SkipWithError("the largest entry came back cut short");
-      return;
+      return "the largest entry came back cut short";
     }
     benchmark::DoNotOptimize(entry);
-  }
+    return nullptr;
+  });
 }
 BENCHMARK(BM_JournalGetLargestEntry);
 
 // JournalStore::GetTag: one read of a tag and its use count (get_tag).
 void BM_JournalGetTag(benchmark::State& state) {
-  BenchJournal& journal = BenchJournal::Get();
-  if (!journal.ok()) {
-    state.SkipWithError("cannot create the journal");
-    return;
-  }
-  int64_t id = 0;
-  for (auto _ : state) {
+  RunJournalReads(state, [](JournalStore& store, int64_t i) -> const char* {
     // Ids 1..8 are tags of the small entries.
-    auto tag =
-        journal.store()->GetTag(id++ % 8 + 1, stopframe::journal::Wait::kNo);
-    if (!tag.ok() || tag->entry_count == 0) {
-      state.SkipWithError("GetTag failed");
-      return;
-    }
+    auto tag = store.GetTag(i % 8 + 1, Wait::kNo);
+    if (!tag.ok() || tag->entry_count == 0) return "GetTag failed";
     benchmark::DoNotOptimize(tag);
-  }
+    return nullptr;
+  });
 }
 BENCHMARK(BM_JournalGetTag);
 
 // The entry as JSON (get_entry's structuredContent).
 void BM_EntryToJson(benchmark::State& state) {
   BenchJournal& journal = BenchJournal::Get();
-  auto entry = journal.ok() ? journal.store()->GetEntry(
-                                  7, stopframe::journal::Wait::kYes)
+  auto entry = journal.ok() ? journal.store()->GetEntry(7, Wait::kYes)
                             : absl::InternalError("no journal");
   if (!entry.ok()) {
     state.SkipWithError("cannot read an entry");
