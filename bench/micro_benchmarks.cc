@@ -300,8 +300,7 @@ class BenchJournal {
     });
     auto store = JournalStore::Open(dir + "/journal.db");
     if (!store.ok()) return;
-    // Entries 1..1000 are small, with two tags; the last one is as large
-    // as an entry may be: 100 000 bytes of content and 20 tags.
+    // Entries 1..kEntries are small, with two tags; the last is the largest.
     const absl::Status imported = (*store)->ImportEntries(
         kEntries + 1, [](int64_t i, stopframe::journal::NewEntry& e) {
           e.title = absl::StrCat("Entry ", i);

@@ -1032,37 +1032,27 @@ absl::StatusOr<std::vector<Entry>> LoadEntries(StatementCache& db,
   }
   if (result.empty()) return result;
 
-  // The tags, in the same transaction, so they belong to the same rows: by
-  // key for a page of one entry, or with the page's filter as a subquery.
-  // Neither query sorts: SQLite sorts (and holds an IN list) in a temporary
-  // b-tree, which was most of the cost of a read. The lists are sorted here.
-  if (result.size() == 1) {
-    JOURNAL_RETURN_IF_ERROR(ForEachRow(
-        db,
-        "SELECT t.name FROM entry_tags AS et "
-        "JOIN tags AS t ON t.id = et.tag_id "
-        "WHERE et.entry_id = :id",
-        [&](Statement& s) { return s.BindInt(":id", result[0].id); },
-        [&](const Statement& s) { result[0].tags.push_back(s.Text(0)); }));
-  } else {
-    std::unordered_map<int64_t, Entry*> by_id;
-    for (Entry& e : result) by_id[e.id] = &e;
-    JOURNAL_RETURN_IF_ERROR(ForEachRow(
-        db,
-        absl::StrCat("SELECT et.entry_id, t.name FROM entry_tags AS et "
-                     "JOIN tags AS t ON t.id = et.tag_id "
-                     "WHERE et.entry_id IN (SELECT id FROM entries WHERE ",
-                     where, " ORDER BY ", order, " LIMIT :limit)"),
-        [&](Statement& s) -> absl::Status {
-          JOURNAL_RETURN_IF_ERROR(bind(s));
-          return s.BindInt(":limit", limit);
-        },
-        [&](const Statement& s) {
-          if (auto it = by_id.find(s.Int(0)); it != by_id.end()) {
-            it->second->tags.push_back(s.Text(1));
-          }
-        }));
-  }
+  // The tags, in the same transaction, so they belong to the same rows: the
+  // page's filter as a subquery. The query does not sort: SQLite sorts (and
+  // holds an IN list) in a temporary b-tree, which was most of the cost of
+  // a read. The lists are sorted here.
+  std::unordered_map<int64_t, Entry*> by_id;
+  for (Entry& e : result) by_id[e.id] = &e;
+  JOURNAL_RETURN_IF_ERROR(ForEachRow(
+      db,
+      absl::StrCat("SELECT et.entry_id, t.name FROM entry_tags AS et "
+                   "JOIN tags AS t ON t.id = et.tag_id "
+                   "WHERE et.entry_id IN (SELECT id FROM entries WHERE ",
+                   where, " ORDER BY ", order, " LIMIT :limit)"),
+      [&](Statement& s) -> absl::Status {
+        JOURNAL_RETURN_IF_ERROR(bind(s));
+        return s.BindInt(":limit", limit);
+      },
+      [&](const Statement& s) {
+        if (auto it = by_id.find(s.Int(0)); it != by_id.end()) {
+          it->second->tags.push_back(s.Text(1));
+        }
+      }));
   for (Entry& e : result) std::sort(e.tags.begin(), e.tags.end(), NoCaseLess);
   return result;
 }
