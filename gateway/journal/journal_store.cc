@@ -6,12 +6,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstddef>
 #include <filesystem>
 #include <iterator>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -1347,50 +1349,157 @@ absl::StatusOr<std::vector<NamedCount>> QueryNamedCounts(
 
 }  // namespace
 
-// Holds the store's lock for one read. With Wait::kNo it takes the lock
-// only if it is free, and turns SQLite's busy timeout off while it holds it,
-// so the read fails with SQLITE_BUSY (UNAVAILABLE) instead of waiting for
-// another process. Check held() first: nothing is locked when it is false.
-class ABSL_SCOPED_LOCKABLE JournalStore::ReadLock {
- public:
-  ReadLock(JournalStore* store, Wait wait)
-      ABSL_EXCLUSIVE_LOCK_FUNCTION(store->mu_) ABSL_NO_THREAD_SAFETY_ANALYSIS
-      : store_(store),
-        no_wait_(wait == Wait::kNo) {
-    if (!no_wait_) {
-      store_->mu_.Lock();
-    } else if (store_->mu_.TryLock()) {
-      sqlite3_busy_timeout(store_->db_, 0);
-    } else {
-      store_ = nullptr;
-    }
+// One of the store's read-only connections and its statement cache, used by
+// one read at a time under mu. Opened by the first read that takes it; if
+// that fails (it should not, since the store's own connection has the file
+// open), `failed` sends its reads to the store's connection instead.
+struct JournalStore::ReadConnection {
+  ~ReadConnection() {
+    absl::MutexLock l(&mu);
+    statements.reset();  // finalized before the connection closes
+    sqlite3_close_v2(db);
   }
-  ~ReadLock() ABSL_UNLOCK_FUNCTION() ABSL_NO_THREAD_SAFETY_ANALYSIS {
-    if (store_ == nullptr) return;
-    if (no_wait_) sqlite3_busy_timeout(store_->db_, kBusyTimeoutMs);
-    store_->mu_.Unlock();
+
+  absl::Mutex mu;
+  sqlite3* db ABSL_GUARDED_BY(mu) = nullptr;
+  std::unique_ptr<StatementCache> statements ABSL_GUARDED_BY(mu);
+  bool failed ABSL_GUARDED_BY(mu) = false;
+};
+
+namespace {
+
+// How many read connections a store keeps: one per core and two more, for
+// the reader thread and a worker preempted while it holds one. Each holds
+// its own page cache, so there are never many.
+size_t ReadConnectionCount() {
+  const unsigned cores = std::max(2u, std::thread::hardware_concurrency());
+  return std::min<size_t>(8, cores + 2);
+}
+
+// Where a thread starts looking for a free read connection: threads are
+// spread over the connections, so that each mostly finds its own free and
+// keeps its statements and pages warm.
+size_t ThreadSlot() {
+  static std::atomic<size_t> next{0};
+  thread_local const size_t slot = next.fetch_add(1);
+  return slot;
+}
+
+// A read-only connection to `file`, set up like the store's own for reading.
+absl::StatusOr<sqlite3*> OpenReadConnection(const std::string& file) {
+  sqlite3* raw = nullptr;
+  // No SQLite mutex: its ReadConnection's mutex serializes all use.
+  const int rc = sqlite3_open_v2(
+      file.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  std::unique_ptr<sqlite3, DbCloser> db(raw);
+  if (rc != SQLITE_OK) {
+    return SqliteError(db.get(), rc, "opening a read connection");
+  }
+  sqlite3_extended_result_codes(db.get(), 1);
+  sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+  JOURNAL_RETURN_IF_ERROR(ExecConstant(db.get(), "PRAGMA cache_size=-8192"));
+  JOURNAL_RETURN_IF_ERROR(ExecConstant(db.get(), "PRAGMA mmap_size=268435456"));
+  return db.release();
+}
+
+}  // namespace
+
+// Holds a connection for one read: a free read connection if the store has
+// them, else the store's own. With Wait::kNo it takes only a connection that
+// is free, and turns SQLite's busy timeout off while it holds it, so the read
+// fails with SQLITE_BUSY (UNAVAILABLE) instead of waiting for another
+// process. Check held() first: nothing is locked when it is false.
+class JournalStore::ReadLock {
+ public:
+  ReadLock(JournalStore* store, Wait wait) ABSL_NO_THREAD_SAFETY_ANALYSIS
+      : no_wait_(wait == Wait::kNo) {
+    if (!store->readers_.empty() && TakeReadConnection(*store)) return;
+    if (!no_wait_) {
+      store->mu_.Lock();
+    } else if (!store->mu_.TryLock()) {
+      return;
+    }
+    main_ = store;
+    Use(store->db_, store->statements_.get());
+  }
+  ~ReadLock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    if (db_ == nullptr) return;
+    if (no_wait_) sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+    if (reader_ != nullptr) reader_->mu.Unlock();
+    if (main_ != nullptr) main_->mu_.Unlock();
   }
   ReadLock(const ReadLock&) = delete;
   ReadLock& operator=(const ReadLock&) = delete;
 
-  bool held() const { return store_ != nullptr; }
+  bool held() const { return db_ != nullptr; }
+  sqlite3* db() { return db_; }
+  StatementCache& statements() { return *statements_; }
   static absl::Status WouldWait() {
     return absl::UnavailableError(
-        "the journal is busy with another request; the read would wait");
+        "the journal is busy with other requests; the read would wait");
   }
 
  private:
-  JournalStore* store_;
+  // Locks a free read connection, starting at this thread's own; with
+  // kYes, waits for this thread's own if none is free. False if it got
+  // none, or got one that cannot open (the store's connection serves then).
+  bool TakeReadConnection(JournalStore& store) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    const size_t n = store.readers_.size();
+    const size_t first = ThreadSlot() % n;
+    ReadConnection* r = nullptr;
+    for (size_t i = 0; i < n && r == nullptr; ++i) {
+      ReadConnection* candidate = store.readers_[(first + i) % n].get();
+      if (candidate->mu.TryLock()) r = candidate;
+    }
+    if (r == nullptr) {
+      if (no_wait_) return true;  // held() is false: the read would wait
+      r = store.readers_[first].get();
+      r->mu.Lock();
+    }
+    if (r->db == nullptr && !r->failed) {
+      absl::StatusOr<sqlite3*> db = OpenReadConnection(store.file_path_);
+      if (db.ok()) {
+        r->db = *db;
+        r->statements = std::make_unique<StatementCache>(*db);
+      } else {
+        r->failed = true;
+      }
+    }
+    if (r->failed) {
+      r->mu.Unlock();
+      return false;
+    }
+    reader_ = r;
+    Use(r->db, r->statements.get());
+    return true;
+  }
+
+  void Use(sqlite3* db, StatementCache* statements) {
+    db_ = db;
+    statements_ = statements;
+    if (no_wait_) sqlite3_busy_timeout(db_, 0);
+  }
+
   const bool no_wait_;
+  JournalStore* main_ = nullptr;      // its mu_ is held, if set
+  ReadConnection* reader_ = nullptr;  // its mu is held, if set
+  sqlite3* db_ = nullptr;
+  StatementCache* statements_ = nullptr;
 };
 
-JournalStore::JournalStore(sqlite3* db, bool read_only, std::string file_path)
+JournalStore::JournalStore(sqlite3* db, bool read_only, std::string file_path,
+                           size_t read_connections)
     : read_only_(read_only),
       file_path_(std::move(file_path)),
       db_(db),
-      statements_(std::make_unique<StatementCache>(db)) {}
+      statements_(std::make_unique<StatementCache>(db)) {
+  for (size_t i = 0; i < read_connections; ++i) {
+    readers_.push_back(std::make_unique<ReadConnection>());
+  }
+}
 
 JournalStore::~JournalStore() {
+  readers_.clear();  // closed first: the last connection cleans up the WAL
   absl::MutexLock l(&mu_);
   statements_.reset();  // finalized before the connection closes
   sqlite3_close_v2(db_);
@@ -1402,6 +1511,12 @@ absl::StatusOr<std::unique_ptr<JournalStore>> JournalStore::Open(
     return absl::InvalidArgumentError(
         "journal path is empty; give the database file a path");
   }
+  // Debian's SQLite counts every allocation under one global mutex
+  // (SQLITE_DEFAULT_MEMSTATUS), which parallel reads then queue on. Nothing
+  // here reads the counts. Must precede SQLite's initialization: where
+  // something else initialized it first, this fails and changes nothing.
+  [[maybe_unused]] static const int memstatus_off =
+      sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   // A URI names an existing journal and may carry options (mode=ro).
   const bool is_uri = absl::StartsWith(path, "file:");
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
@@ -1466,8 +1581,12 @@ absl::StatusOr<std::unique_ptr<JournalStore>> JournalStore::Open(
   // Private constructor, so no std::make_unique; ownership passes at once.
   const char* file = sqlite3_db_filename(db.get(), "main");
   std::string file_path = file != nullptr ? file : "";
+  // A URI may carry options (mode=ro, vfs, ...) that a connection opened by
+  // file name would not have: its reads stay on this one connection.
+  const size_t readers =
+      is_uri || file_path.empty() ? 0 : ReadConnectionCount();
   return std::unique_ptr<JournalStore>(
-      new JournalStore(db.release(), read_only, std::move(file_path)));
+      new JournalStore(db.release(), read_only, std::move(file_path), readers));
 }
 
 absl::StatusOr<Entry> JournalStore::CreateEntry(const NewEntry& entry) {
@@ -1578,12 +1697,12 @@ absl::StatusOr<std::vector<Entry>> JournalStore::ListEntries(
     return s.BindInt(":after_id", query.after_id);
   };
 
-  absl::MutexLock l(&mu_);
+  ReadLock l(this, Wait::kYes);
   JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
-                           Transaction::BeginRead(*statements_));
+                           Transaction::BeginRead(l.statements()));
   JOURNAL_ASSIGN_OR_RETURN(
       std::vector<Entry> entries,
-      LoadEntries(*statements_, where, "id", query.limit, bind));
+      LoadEntries(l.statements(), where, "id", query.limit, bind));
   JOURNAL_RETURN_IF_ERROR(tx.Commit());
   return entries;
 }
@@ -1591,7 +1710,7 @@ absl::StatusOr<std::vector<Entry>> JournalStore::ListEntries(
 absl::StatusOr<Entry> JournalStore::GetEntry(int64_t id, Wait wait) {
   ReadLock l(this, wait);
   if (!l.held()) return l.WouldWait();
-  return LoadEntry(*statements_, id);  // one statement: its own snapshot
+  return LoadEntry(l.statements(), id);  // one statement: its own snapshot
 }
 
 absl::StatusOr<Entry> JournalStore::UpdateEntry(int64_t id,
@@ -1689,13 +1808,13 @@ absl::StatusOr<std::vector<Entry>> JournalStore::RecentEntries(int limit) {
     return absl::InvalidArgumentError(absl::StrCat(
         "limit ", limit, " is out of range; use 1 to ", kMaxPageSize));
   }
-  absl::MutexLock l(&mu_);
+  ReadLock l(this, Wait::kYes);
   JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
-                           Transaction::BeginRead(*statements_));
+                           Transaction::BeginRead(l.statements()));
   // Walks entries_by_entry_date backwards.
   JOURNAL_ASSIGN_OR_RETURN(
       std::vector<Entry> entries,
-      LoadEntries(*statements_, "1", "entry_date DESC, id DESC", limit,
+      LoadEntries(l.statements(), "1", "entry_date DESC, id DESC", limit,
                   [](Statement&) { return absl::OkStatus(); }));
   JOURNAL_RETURN_IF_ERROR(tx.Commit());
   return entries;
@@ -1730,18 +1849,18 @@ absl::StatusOr<Tag> JournalStore::CreateTag(const NewTag& tag) {
 absl::StatusOr<Tag> JournalStore::GetTag(int64_t id, Wait wait) {
   ReadLock l(this, wait);
   if (!l.held()) return l.WouldWait();
-  return LoadTag(*statements_, id);  // one statement: its own snapshot
+  return LoadTag(l.statements(), id);  // one statement: its own snapshot
 }
 
 absl::StatusOr<std::vector<Tag>> JournalStore::ListTags() {
-  absl::MutexLock l(&mu_);
+  ReadLock l(this, Wait::kYes);
   JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
-                           Transaction::BeginRead(*statements_));
+                           Transaction::BeginRead(l.statements()));
   // NOCASE ordering by name; id breaks no ties (names are unique) but keeps
   // the order total.
   JOURNAL_ASSIGN_OR_RETURN(
       Statement stmt,
-      Statement::Prepare(*statements_,
+      Statement::Prepare(l.statements(),
                          absl::StrCat(kTagQuery, "ORDER BY t.name, t.id")));
   std::vector<Tag> tags;
   while (true) {
@@ -1930,12 +2049,12 @@ absl::Status JournalStore::RecordVideo(const VideoRecord& video) {
 
 absl::StatusOr<VideoRecord> JournalStore::GetVideo(const std::string& id) {
   JOURNAL_RETURN_IF_ERROR(CheckVideoId(id));
-  absl::MutexLock l(&mu_);
+  ReadLock l(this, Wait::kYes);
   JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
-                           Transaction::BeginRead(*statements_));
+                           Transaction::BeginRead(l.statements()));
   JOURNAL_ASSIGN_OR_RETURN(
       Statement stmt,
-      Statement::Prepare(*statements_,
+      Statement::Prepare(l.statements(),
                          absl::StrCat("SELECT ", kVideoColumns,
                                       " FROM videos WHERE id = :id")));
   JOURNAL_RETURN_IF_ERROR(stmt.BindText(":id", id));
@@ -1950,13 +2069,13 @@ absl::StatusOr<VideoRecord> JournalStore::GetVideo(const std::string& id) {
 }
 
 absl::StatusOr<std::vector<VideoRecord>> JournalStore::ListVideos() {
-  absl::MutexLock l(&mu_);
+  ReadLock l(this, Wait::kYes);
   JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
-                           Transaction::BeginRead(*statements_));
+                           Transaction::BeginRead(l.statements()));
   // created_at has one-second resolution; rowid orders within a second.
   JOURNAL_ASSIGN_OR_RETURN(
       Statement stmt,
-      Statement::Prepare(*statements_,
+      Statement::Prepare(l.statements(),
                          absl::StrCat("SELECT ", kVideoColumns,
                                       " FROM videos "
                                       "ORDER BY created_at DESC, rowid DESC")));
@@ -2203,17 +2322,17 @@ absl::StatusOr<YearStats> JournalStore::ComputeYearStatsImpl(
   YearStats stats;
   stats.year = year;
 
-  absl::MutexLock l(&mu_);
+  ReadLock l(this, Wait::kYes);
   // One read transaction: every figure comes from the same snapshot.
-  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginRead(db_));
+  JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginRead(l.db()));
   if (from_entries) {
-    JOURNAL_RETURN_IF_ERROR(YearStatsFromEntries(db_, from, to, stats));
+    JOURNAL_RETURN_IF_ERROR(YearStatsFromEntries(l.db(), from, to, stats));
   } else {
     JOURNAL_RETURN_IF_ERROR(
-        YearStatsFromAggregates(db_, year, from, to, stats));
+        YearStatsFromAggregates(l.db(), year, from, to, stats));
   }
   if (stats.entries > 0) {
-    JOURNAL_RETURN_IF_ERROR(QueryFavorites(db_, from, to, stats));
+    JOURNAL_RETURN_IF_ERROR(QueryFavorites(l.db(), from, to, stats));
   }
   JOURNAL_RETURN_IF_ERROR(tx.Commit());
   return stats;

@@ -148,8 +148,12 @@ enum class Wait { kYes, kNo };
 
 // The journal, stored in one SQLite file.
 // Owned by the gateway; one instance per process.
-// Thread-safe: every method may be called from any thread (one connection,
-// serialized by mu_); each method is one transaction.
+// Thread-safe: every method may be called from any thread; each method is one
+// transaction. Writes share one connection, serialized by mu_. Reads take
+// one of a few read-only connections instead, each with its own lock, so that
+// they run in parallel with each other and with a write in progress (WAL: a
+// read sees the last commit, so a caller's read after its own write sees that
+// write). A journal opened by URI keeps every read on the one connection.
 class JournalStore {
  public:
   // Opens or creates the database at `path` (parent directory created 0700,
@@ -189,7 +193,9 @@ class JournalStore {
   absl::StatusOr<YearStats> ComputeYearStatsFromEntries(int year);
   absl::StatusOr<ConnectionSettings> GetConnectionSettings();
 
-  // NOT_FOUND messages name the id ("no entry with id 42").
+  // NOT_FOUND messages name the id ("no entry with id 42"). With Wait::kNo,
+  // UNAVAILABLE when every read connection is in use or another process
+  // locks the journal.
   absl::StatusOr<Entry> GetEntry(int64_t id, Wait wait = Wait::kYes);
   // Validates like CreateEntry (an entry_date must be set, not empty).
   // Recomputes word_count when content changes; bumps updated_at unless the
@@ -222,8 +228,10 @@ class JournalStore {
 
  private:
   class ReadLock;
+  struct ReadConnection;  // journal_store.cc
 
-  JournalStore(sqlite3* db, bool read_only, std::string file_path);
+  JournalStore(sqlite3* db, bool read_only, std::string file_path,
+               size_t read_connections);
   absl::StatusOr<YearStats> ComputeYearStatsImpl(int year, bool from_entries);
 
   const bool read_only_;
@@ -232,6 +240,10 @@ class JournalStore {
   sqlite3* db_ ABSL_GUARDED_BY(mu_);
   // db_'s prepared statements, reused across calls.
   std::unique_ptr<StatementCache> statements_ ABSL_GUARDED_BY(mu_);
+  // The reads' connections, each opened on its first read (so a gateway
+  // that serves none opens none). The vector never changes after
+  // construction; each element guards itself. Empty for a URI journal.
+  std::vector<std::unique_ptr<ReadConnection>> readers_;
 };
 
 }  // namespace stopframe::journal

@@ -238,52 +238,129 @@ TEST_F(JournalStoreTest, CreatesPrivateDirectoryAndFile) {
   EXPECT_EQ(st.st_mode & 07777, 0600u);
 }
 
-// A read that must not wait (the gateway's reader thread) fails at once with
-// UNAVAILABLE while another thread holds the journal (here: an import that
-// is paused half way), instead of queueing behind it; a waiting read gets
-// its answer once the import commits.
-TEST_F(JournalStoreTest, ReadWithoutWaitingFailsAtOnceWhileTheJournalIsBusy) {
+// An import of two entries on its own thread, paused half way inside its
+// write transaction until Finish (or destruction), when it commits.
+class PausedImport {
+ public:
+  explicit PausedImport(JournalStore& store) {
+    thread_ = std::thread([this, &store] {
+      absl::Status s = store.ImportEntries(2, [&](int64_t i, NewEntry& e) {
+        if (i == 1) {
+          paused_.Notify();
+          resume_.WaitForNotification();
+        }
+        e = MakeEntry(absl::StrCat("Imported ", i), "2025-03-02");
+      });
+      EXPECT_TRUE(s.ok()) << s;
+    });
+  }
+  ~PausedImport() { Finish(); }
+  // Lets the import commit, and waits for it.
+  void Finish() {
+    if (!resume_.HasBeenNotified()) resume_.Notify();
+    if (thread_.joinable()) thread_.join();
+  }
+  // False (and a test failure) if the import never got half way.
+  bool WaitUntilPaused() {
+    const bool paused =
+        paused_.WaitForNotificationWithTimeout(absl::Seconds(10));
+    EXPECT_TRUE(paused) << "the import never reached its second entry";
+    return paused;
+  }
+
+ private:
+  absl::Notification paused_, resume_;
+  std::thread thread_;
+};
+
+// Reads go to connections of their own, so a write in progress (here: an
+// import paused half way) holds none of them up: a read that must not wait
+// (the gateway's reader thread) and one that may wait both answer at once,
+// from the last commit; once the import commits, the next read sees it.
+TEST_F(JournalStoreTest, ReadsDoNotWaitForAWriteInProgress) {
   std::unique_ptr<JournalStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
   const Entry entry = Create(*store, MakeEntry("Busy day", "2025-03-01"));
   absl::StatusOr<Tag> tag =
       store->CreateTag({.name = "kept", .description = std::nullopt});
   ASSERT_TRUE(tag.ok()) << tag.status();
+  {
+    PausedImport import(*store);
+    ASSERT_TRUE(import.WaitUntilPaused());
+    absl::StatusOr<Entry> got = store->GetEntry(entry.id, Wait::kNo);
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(got->title, "Busy day");
+    absl::StatusOr<Tag> got_tag = store->GetTag(tag->id, Wait::kNo);
+    ASSERT_TRUE(got_tag.ok()) << got_tag.status();
+    EXPECT_EQ(got_tag->name, "kept");
+    EXPECT_TRUE(
+        absl::IsNotFound(store->GetEntry(entry.id + 1, Wait::kNo).status()))
+        << "the import's first entry is not committed yet";
 
-  absl::Notification importing, resume;
-  std::thread importer([&] {
-    absl::Status s = store->ImportEntries(2, [&](int64_t i, NewEntry& e) {
-      if (i == 1) {
-        importing.Notify();
-        resume.WaitForNotification();
+    // Reads that may wait, on another thread so that a read stuck behind
+    // the import fails the test instead of hanging it.
+    absl::Notification listed;
+    std::vector<std::string> titles;
+    int64_t year_entries = -1;
+    std::thread reader([&] {
+      absl::StatusOr<std::vector<Entry>> page =
+          store->ListEntries(Query(std::nullopt, 0, 10));
+      EXPECT_TRUE(page.ok()) << page.status();
+      if (page.ok()) {
+        for (const Entry& e : *page) titles.push_back(e.title);
       }
-      e = MakeEntry(absl::StrCat("Imported ", i), "2025-03-02");
+      absl::StatusOr<YearStats> stats = store->ComputeYearStats(2025);
+      EXPECT_TRUE(stats.ok()) << stats.status();
+      if (stats.ok()) year_entries = stats->entries;
+      listed.Notify();
     });
-    EXPECT_TRUE(s.ok()) << s;
-  });
-  const bool paused =
-      importing.WaitForNotificationWithTimeout(absl::Seconds(10));
-  EXPECT_TRUE(paused) << "the import never reached its second entry";
-  absl::StatusOr<Entry> got = store->GetEntry(entry.id, Wait::kNo);
-  absl::StatusOr<Tag> got_tag = store->GetTag(tag->id, Wait::kNo);
-  resume.Notify();
-  importer.join();
-  if (paused) {
-    EXPECT_TRUE(absl::IsUnavailable(got.status())) << got.status();
-    EXPECT_TRUE(absl::IsUnavailable(got_tag.status())) << got_tag.status();
+    const bool answered =
+        listed.WaitForNotificationWithTimeout(absl::Seconds(10));
+    EXPECT_TRUE(answered) << "a read waited for the import";
+    if (!answered) import.Finish();  // then the stuck read can finish
+    reader.join();
+    EXPECT_THAT(titles, ElementsAre("Busy day"));
+    EXPECT_EQ(year_entries, 1);
   }
+  absl::StatusOr<Entry> imported = store->GetEntry(entry.id + 2, Wait::kNo);
+  ASSERT_TRUE(imported.ok()) << imported.status();
+  EXPECT_EQ(imported->title, "Imported 1");
+  EXPECT_THAT(List(*store, Query(std::nullopt, 0, 10)), SizeIs(3));
+}
 
-  got = store->GetEntry(entry.id, Wait::kNo);
+// A journal opened by URI has the one connection: there, a read that must
+// not wait fails at once with UNAVAILABLE while a write holds it, instead of
+// queueing behind it, and a read that may wait gets its answer later.
+TEST_F(JournalStoreTest, UriJournalReadWithoutWaitingFailsAtOnceWhileBusy) {
+  std::unique_ptr<JournalStore> created = OpenStore();  // makes the file
+  ASSERT_NE(created, nullptr);
+  created.reset();
+  absl::StatusOr<std::unique_ptr<JournalStore>> opened =
+      JournalStore::Open("file:" + path_);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  JournalStore& store = **opened;
+  const Entry entry = Create(store, MakeEntry("Busy day", "2025-03-01"));
+  absl::StatusOr<Tag> tag =
+      store.CreateTag({.name = "kept", .description = std::nullopt});
+  ASSERT_TRUE(tag.ok()) << tag.status();
+  {
+    PausedImport import(store);
+    ASSERT_TRUE(import.WaitUntilPaused());
+    EXPECT_TRUE(
+        absl::IsUnavailable(store.GetEntry(entry.id, Wait::kNo).status()));
+    EXPECT_TRUE(absl::IsUnavailable(store.GetTag(tag->id, Wait::kNo).status()));
+  }
+  absl::StatusOr<Entry> got = store.GetEntry(entry.id, Wait::kNo);
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->title, "Busy day");
-  got_tag = store->GetTag(tag->id, Wait::kNo);
+  absl::StatusOr<Tag> got_tag = store.GetTag(tag->id, Wait::kNo);
   ASSERT_TRUE(got_tag.ok()) << got_tag.status();
   EXPECT_EQ(got_tag->name, "kept");
   // Not found is still not found, not "busy"; and the busy timeout that the
   // read turned off for itself is back.
   EXPECT_TRUE(
-      absl::IsNotFound(store->GetEntry(entry.id + 100, Wait::kNo).status()));
-  absl::StatusOr<ConnectionSettings> settings = store->GetConnectionSettings();
+      absl::IsNotFound(store.GetEntry(entry.id + 100, Wait::kNo).status()));
+  absl::StatusOr<ConnectionSettings> settings = store.GetConnectionSettings();
   ASSERT_TRUE(settings.ok()) << settings.status();
   EXPECT_EQ(settings->busy_timeout_ms, 5000);
 }
@@ -791,6 +868,70 @@ TEST_F(JournalStoreTest, OneStoreSharedByThreads) {
   absl::StatusOr<YearStats> stats = store->ComputeYearStats(2026);
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(stats->entries, 100);
+}
+
+// Writes share one connection and reads take others, so a thread's read
+// right after its own write must still see it: more threads than read
+// connections, each writing, then reading back (by id, by page, with and
+// without waiting) at once. A read that must not wait may find every read
+// connection taken (UNAVAILABLE), but never an old answer.
+TEST_F(JournalStoreTest, ThreadsReadTheirOwnWritesAtOnce) {
+  std::unique_ptr<JournalStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  absl::StatusOr<Tag> tag =
+      store->CreateTag({.name = "shared", .description = std::nullopt});
+  ASSERT_TRUE(tag.ok()) << tag.status();
+  constexpr int kThreads = 12;
+  constexpr int kRounds = 40;
+  std::vector<std::vector<std::string>> problems(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<std::string>& out = problems[t];
+      for (int i = 0; i < kRounds; ++i) {
+        const std::string title = absl::StrCat("t", t, "-", i);
+        absl::StatusOr<Entry> made = store->CreateEntry(
+            MakeEntry(title, "2026-05-01", "words", {"shared"}));
+        if (!made.ok()) {
+          out.push_back(made.status().ToString());
+          continue;
+        }
+        absl::StatusOr<Entry> got = store->GetEntry(made->id);
+        if (!got.ok() || got->title != title)
+          out.push_back("created: " + title);
+        EntryUpdate update;
+        update.title = title + "!";
+        if (!store->UpdateEntry(made->id, update).ok()) out.push_back("update");
+        absl::StatusOr<Entry> quick = store->GetEntry(made->id, Wait::kNo);
+        if (quick.ok() ? quick->title != title + "!"
+                       : !absl::IsUnavailable(quick.status())) {
+          out.push_back("updated, no wait: " + title);
+        }
+        absl::StatusOr<std::vector<Entry>> page =
+            store->ListEntries(Query(std::nullopt, made->id - 1, 1));
+        if (!page.ok() || page->size() != 1 ||
+            (*page)[0].title != title + "!") {
+          out.push_back("updated, page: " + title);
+        }
+        if (i % 2 == 0) {
+          if (!store->DeleteEntry(made->id).ok()) out.push_back("delete");
+          if (!absl::IsNotFound(store->GetEntry(made->id).status())) {
+            out.push_back("deleted: " + title);
+          }
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_THAT(problems[t], IsEmpty()) << "thread " << t;
+  }
+  absl::StatusOr<Tag> counted = store->GetTag(tag->id);
+  ASSERT_TRUE(counted.ok()) << counted.status();
+  EXPECT_EQ(counted->entry_count, kThreads * kRounds / 2);
+  absl::StatusOr<YearStats> stats = store->ComputeYearStats(2026);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->entries, kThreads * kRounds / 2);
 }
 
 // ---- Schema version 2 and the full journal API -----------------------------
