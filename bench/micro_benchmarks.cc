@@ -354,6 +354,21 @@ void BM_JournalGetEntry(benchmark::State& state) {
 }
 BENCHMARK(BM_JournalGetEntry);
 
+// The same read from several threads at once, as the gateway's workers do
+// under pipelined calls: items/s is the reads of all threads per second of
+// wall time, so it grows with the threads only while reads do not queue for
+// one connection.
+void BM_JournalGetEntryThreads(benchmark::State& state) {
+  RunJournalReads(state, [](JournalStore& store, int64_t i) -> const char* {
+    auto entry = store.GetEntry(i % BenchJournal::kEntries + 1, Wait::kYes);
+    if (!entry.ok()) return "GetEntry failed";
+    benchmark::DoNotOptimize(entry);
+    return nullptr;
+  });
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_JournalGetEntryThreads)->Threads(1)->Threads(2)->UseRealTime();
+
 // The same for the largest entry a journal may hold.
 void BM_JournalGetLargestEntry(benchmark::State& state) {
   RunJournalReads(state, [](JournalStore& store, int64_t) -> const char* {

@@ -132,7 +132,8 @@ B=build/bench
   echo "\`ping\` into a sink that discards, and the parts of a \`get_entry\` call"
   echo "over a real SQLite journal of 1000 small entries and one as large as"
   echo "the store allows (100 000 bytes, 20 tags): the store's read of a small"
-  echo "and of the largest entry, the entry as JSON, and the whole line to its"
+  echo "and of the largest entry, the small read from 1 and 2 threads at once"
+  echo "(items/s counts all threads' reads), the entry as JSON, and the whole line to its"
   echo "serialized reply (checked to be the entry, not an error). Full runs"
   echo "give aggregates of 5 repetitions."
   echo
