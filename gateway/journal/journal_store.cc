@@ -1397,7 +1397,9 @@ absl::StatusOr<sqlite3*> OpenReadConnection(const std::string& file) {
   }
   sqlite3_extended_result_codes(db.get(), 1);
   sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
-  JOURNAL_RETURN_IF_ERROR(ExecConstant(db.get(), "PRAGMA cache_size=-8192"));
+  // Pages come from the memory map; the cache holds what is still in the
+  // WAL, so SQLite's default size (2 MB at most) per connection does.
+  JOURNAL_RETURN_IF_ERROR(ExecConstant(db.get(), "PRAGMA cache_size=-2048"));
   JOURNAL_RETURN_IF_ERROR(ExecConstant(db.get(), "PRAGMA mmap_size=268435456"));
   return db.release();
 }
