@@ -267,8 +267,9 @@ BENCHMARK(BM_McpServerPing);
 
 // A journal of 1000 small entries (two tags each) and one as large as the
 // store allows, in a temporary directory that is removed at exit. One
-// instance, made on first use and never destroyed, shared by the get_entry
-// benchmarks (which run on one thread).
+// instance, made on first use (thread-safe) and never destroyed, shared by
+// the get_entry benchmarks (BM_JournalGetEntryThreads reads from several
+// threads at once; the store is thread-safe).
 class BenchJournal {
  public:
   static constexpr int64_t kEntries = 1000;

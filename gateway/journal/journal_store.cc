@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstddef>
@@ -289,8 +288,9 @@ absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
 // The prepared statements of one connection, kept for reuse: for a point
 // read, preparing the SQL costs more than running it. Keyed by the SQL text,
 // which is always constant (user values are bound), so the set is small;
-// kMaxStatements bounds it anyway. Owned by JournalStore and, like the
-// connection, used only under its mutex. Finalizes its statements on
+// kMaxStatements bounds it anyway. Owned by JournalStore (for its write
+// connection) or a ReadConnection, and used only by whoever holds that
+// connection (JournalStore::mu_, or a read's loan). Finalizes its statements on
 // destruction, which must come before the connection is closed.
 class StatementCache {
  public:
@@ -1349,46 +1349,43 @@ absl::StatusOr<std::vector<NamedCount>> QueryNamedCounts(
 
 }  // namespace
 
-// One of the store's read-only connections and its statement cache, used by
-// one read at a time under mu. Opened by the first read that takes it; if
-// that fails (it should not, since the store's own connection has the file
-// open), `failed` sends its reads to the store's connection instead.
-struct JournalStore::ReadConnection {
+// One read-only connection to the journal and its prepared statements.
+// Owned by a ReadConnectionPool, which lends it to one read at a time: only
+// the thread that borrowed it uses it until it is returned.
+class JournalStore::ReadConnection {
+ public:
+  explicit ReadConnection(sqlite3* db)
+      : db_(db), statements_(std::make_unique<StatementCache>(db)) {}
   ~ReadConnection() {
-    absl::MutexLock l(&mu);
-    statements.reset();  // finalized before the connection closes
-    sqlite3_close_v2(db);
+    statements_.reset();  // finalized before the connection closes
+    sqlite3_close_v2(db_);
   }
+  ReadConnection(const ReadConnection&) = delete;
+  ReadConnection& operator=(const ReadConnection&) = delete;
 
-  absl::Mutex mu;
-  sqlite3* db ABSL_GUARDED_BY(mu) = nullptr;
-  std::unique_ptr<StatementCache> statements ABSL_GUARDED_BY(mu);
-  bool failed ABSL_GUARDED_BY(mu) = false;
+  sqlite3* db() const { return db_; }
+  StatementCache& statements() { return *statements_; }
+
+ private:
+  sqlite3* const db_;
+  std::unique_ptr<StatementCache> statements_;
 };
 
 namespace {
 
-// How many read connections a store keeps: one per core and two more, for
-// the reader thread and a worker preempted while it holds one. Each holds
-// its own page cache, so there are never many.
+// How many read connections a store keeps at most: one per core and two
+// more, for the reader thread and a worker preempted while it holds one.
 size_t ReadConnectionCount() {
   const unsigned cores = std::max(2u, std::thread::hardware_concurrency());
   return std::min<size_t>(8, cores + 2);
 }
 
-// Where a thread starts looking for a free read connection: threads are
-// spread over the connections, so that each mostly finds its own free and
-// keeps its statements and pages warm.
-size_t ThreadSlot() {
-  static std::atomic<size_t> next{0};
-  thread_local const size_t slot = next.fetch_add(1);
-  return slot;
-}
-
-// A read-only connection to `file`, set up like the store's own for reading.
-absl::StatusOr<sqlite3*> OpenReadConnection(const std::string& file) {
+// A read-only connection to `file`, waiting at most `busy_timeout_ms` for
+// another process's lock (0 for a read that must not wait).
+absl::StatusOr<sqlite3*> OpenReadConnection(const std::string& file,
+                                            int busy_timeout_ms) {
   sqlite3* raw = nullptr;
-  // No SQLite mutex: its ReadConnection's mutex serializes all use.
+  // No SQLite mutex: one thread at a time uses it (ReadConnectionPool).
   const int rc = sqlite3_open_v2(
       file.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
   std::unique_ptr<sqlite3, DbCloser> db(raw);
@@ -1396,26 +1393,94 @@ absl::StatusOr<sqlite3*> OpenReadConnection(const std::string& file) {
     return SqliteError(db.get(), rc, "opening a read connection");
   }
   sqlite3_extended_result_codes(db.get(), 1);
-  sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
-  // Pages come from the memory map; the cache holds what is still in the
-  // WAL, so SQLite's default size (2 MB at most) per connection does.
-  JOURNAL_RETURN_IF_ERROR(ExecConstant(db.get(), "PRAGMA cache_size=-2048"));
+  sqlite3_busy_timeout(db.get(), busy_timeout_ms);
+  // Pages of the database file are read through the memory map rather than
+  // copied into the page cache (which keeps SQLite's default size, 2 MB at
+  // most, for pages still in the WAL). Needs no schema, hence no lock.
   JOURNAL_RETURN_IF_ERROR(ExecConstant(db.get(), "PRAGMA mmap_size=268435456"));
   return db.release();
 }
 
 }  // namespace
 
-// Holds a connection for one read: a free read connection if the store has
-// them, else the store's own. With Wait::kNo it takes only a connection that
-// is free, and turns SQLite's busy timeout off while it holds it, so the read
-// fails with SQLITE_BUSY (UNAVAILABLE) instead of waiting for another
-// process. Check held() first: nothing is locked when it is false.
+// The read connections of one store: lends each to one read at a time, most
+// recently returned first (its pages and statements are warm), and opens
+// one when none is idle and fewer than `max` exist, so a store that serves
+// no reads opens none. Owned by JournalStore. Thread-safe.
+class JournalStore::ReadConnectionPool {
+ public:
+  ReadConnectionPool(std::string file, size_t max)
+      : file_(std::move(file)), max_(max) {}
+  // Every connection must have been returned.
+  ~ReadConnectionPool() = default;
+  ReadConnectionPool(const ReadConnectionPool&) = delete;
+  ReadConnectionPool& operator=(const ReadConnectionPool&) = delete;
+
+  // A connection for one read, to be given back with Return. Null when all
+  // are lent and `wait` is kNo (with kYes, waits for one). An error when a
+  // new one cannot be opened: the caller reads on the store's own connection
+  // then, and the next Borrow tries again.
+  absl::StatusOr<ReadConnection*> Borrow(Wait wait) ABSL_LOCKS_EXCLUDED(mu_) {
+    mu_.Lock();
+    if (idle_.empty() && all_.size() + opening_ < max_) {
+      ++opening_;
+      mu_.Unlock();  // opening touches the file system: not under the lock
+      absl::StatusOr<sqlite3*> db =
+          OpenReadConnection(file_, wait == Wait::kNo ? 0 : kBusyTimeoutMs);
+      absl::MutexLock l(&mu_);
+      --opening_;
+      if (!db.ok()) return db.status();
+      all_.push_back(std::make_unique<ReadConnection>(*db));
+      return all_.back().get();
+    }
+    if (idle_.empty() && wait == Wait::kNo) {
+      mu_.Unlock();
+      return nullptr;
+    }
+    mu_.Await(absl::Condition(
+        +[](std::vector<ReadConnection*>* idle) { return !idle->empty(); },
+        &idle_));
+    ReadConnection* lent = idle_.back();
+    idle_.pop_back();
+    mu_.Unlock();
+    return lent;
+  }
+
+  void Return(ReadConnection* connection) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock l(&mu_);
+    idle_.push_back(connection);
+  }
+
+ private:
+  const std::string file_;
+  const size_t max_;
+  absl::Mutex mu_;
+  std::vector<std::unique_ptr<ReadConnection>> all_ ABSL_GUARDED_BY(mu_);
+  std::vector<ReadConnection*> idle_ ABSL_GUARDED_BY(mu_);
+  size_t opening_ ABSL_GUARDED_BY(mu_) = 0;  // being opened, not yet in all_
+};
+
+// A scoped hold on a connection for one read, used by the one thread that
+// made it: a read connection borrowed from the store's pool if it has one,
+// else (a URI journal, or a read connection that would not open) the store's
+// own under its lock. With Wait::kNo it takes only what is free at once, and
+// turns SQLite's busy timeout off while it holds it, so the read fails with
+// SQLITE_BUSY (UNAVAILABLE) instead of waiting for another process. Check
+// held() first: nothing is held when it is false.
 class JournalStore::ReadLock {
  public:
   ReadLock(JournalStore* store, Wait wait) ABSL_NO_THREAD_SAFETY_ANALYSIS
       : no_wait_(wait == Wait::kNo) {
-    if (!store->readers_.empty() && TakeReadConnection(*store)) return;
+    if (store->readers_ != nullptr) {
+      absl::StatusOr<ReadConnection*> lent = store->readers_->Borrow(wait);
+      if (lent.ok() && *lent == nullptr) return;  // all busy: would wait
+      if (lent.ok()) {
+        pool_ = store->readers_.get();
+        lent_ = *lent;
+        Use(lent_->db(), &lent_->statements());
+        return;
+      }
+    }
     if (!no_wait_) {
       store->mu_.Lock();
     } else if (!store->mu_.TryLock()) {
@@ -1427,7 +1492,7 @@ class JournalStore::ReadLock {
   ~ReadLock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
     if (db_ == nullptr) return;
     if (no_wait_) sqlite3_busy_timeout(db_, kBusyTimeoutMs);
-    if (reader_ != nullptr) reader_->mu.Unlock();
+    if (lent_ != nullptr) pool_->Return(lent_);
     if (main_ != nullptr) main_->mu_.Unlock();
   }
   ReadLock(const ReadLock&) = delete;
@@ -1442,40 +1507,6 @@ class JournalStore::ReadLock {
   }
 
  private:
-  // Locks a free read connection, starting at this thread's own; with
-  // kYes, waits for this thread's own if none is free. False if it got
-  // none, or got one that cannot open (the store's connection serves then).
-  bool TakeReadConnection(JournalStore& store) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-    const size_t n = store.readers_.size();
-    const size_t first = ThreadSlot() % n;
-    ReadConnection* r = nullptr;
-    for (size_t i = 0; i < n && r == nullptr; ++i) {
-      ReadConnection* candidate = store.readers_[(first + i) % n].get();
-      if (candidate->mu.TryLock()) r = candidate;
-    }
-    if (r == nullptr) {
-      if (no_wait_) return true;  // held() is false: the read would wait
-      r = store.readers_[first].get();
-      r->mu.Lock();
-    }
-    if (r->db == nullptr && !r->failed) {
-      absl::StatusOr<sqlite3*> db = OpenReadConnection(store.file_path_);
-      if (db.ok()) {
-        r->db = *db;
-        r->statements = std::make_unique<StatementCache>(*db);
-      } else {
-        r->failed = true;
-      }
-    }
-    if (r->failed) {
-      r->mu.Unlock();
-      return false;
-    }
-    reader_ = r;
-    Use(r->db, r->statements.get());
-    return true;
-  }
-
   void Use(sqlite3* db, StatementCache* statements) {
     db_ = db;
     statements_ = statements;
@@ -1483,8 +1514,9 @@ class JournalStore::ReadLock {
   }
 
   const bool no_wait_;
-  JournalStore* main_ = nullptr;      // its mu_ is held, if set
-  ReadConnection* reader_ = nullptr;  // its mu is held, if set
+  JournalStore* main_ = nullptr;  // its mu_ is held, if set
+  ReadConnectionPool* pool_ = nullptr;
+  ReadConnection* lent_ = nullptr;  // borrowed from pool_, if set
   sqlite3* db_ = nullptr;
   StatementCache* statements_ = nullptr;
 };
@@ -1495,13 +1527,14 @@ JournalStore::JournalStore(sqlite3* db, bool read_only, std::string file_path,
       file_path_(std::move(file_path)),
       db_(db),
       statements_(std::make_unique<StatementCache>(db)) {
-  for (size_t i = 0; i < read_connections; ++i) {
-    readers_.push_back(std::make_unique<ReadConnection>());
+  if (read_connections > 0) {
+    readers_ =
+        std::make_unique<ReadConnectionPool>(file_path_, read_connections);
   }
 }
 
 JournalStore::~JournalStore() {
-  readers_.clear();  // closed first: the last connection cleans up the WAL
+  readers_.reset();  // closed first: the last connection cleans up the WAL
   absl::MutexLock l(&mu_);
   statements_.reset();  // finalized before the connection closes
   sqlite3_close_v2(db_);
@@ -1513,10 +1546,11 @@ absl::StatusOr<std::unique_ptr<JournalStore>> JournalStore::Open(
     return absl::InvalidArgumentError(
         "journal path is empty; give the database file a path");
   }
-  // Debian's SQLite counts every allocation under one global mutex
-  // (SQLITE_DEFAULT_MEMSTATUS), which parallel reads then queue on. Nothing
-  // here reads the counts. Must precede SQLite's initialization: where
-  // something else initialized it first, this fails and changes nothing.
+  // SQLite as built by default (and by Debian) counts every allocation under
+  // one global mutex (SQLITE_DEFAULT_MEMSTATUS=1), which parallel reads then
+  // queue on. Nothing here reads the counts. Must precede SQLite's
+  // initialization: where something else initialized it first, this fails
+  // and changes nothing. Once per process (a function-local static).
   [[maybe_unused]] static const int memstatus_off =
       sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   // A URI names an existing journal and may carry options (mode=ro).
@@ -1562,7 +1596,9 @@ absl::StatusOr<std::unique_ptr<JournalStore>> JournalStore::Open(
   }
   // Per connection, and a no-op inside a transaction, so set it here.
   JOURNAL_RETURN_IF_ERROR(ExecConstant(db.get(), "PRAGMA foreign_keys=ON"));
-  // Year stats scan indexes: keep them in memory rather than re-reading.
+  // Writes change index and aggregate pages all over a big journal (an
+  // import of a million entries, most of all): keep them in memory. Reads
+  // here only for a URI journal; read connections keep the default.
   JOURNAL_RETURN_IF_ERROR(ExecConstant(db.get(), "PRAGMA cache_size=-32768"));
   JOURNAL_RETURN_IF_ERROR(ExecConstant(db.get(), "PRAGMA mmap_size=268435456"));
   if (read_only) {

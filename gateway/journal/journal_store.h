@@ -130,8 +130,9 @@ struct YearStats {
   std::vector<std::string> favorite_titles;  // non-private only, at most 5
 };
 
-// How the store's own connection is configured; for diagnostics and tests
+// How the store's write connection is configured; for diagnostics and tests
 // (some of these are per connection and cannot be observed from outside).
+// Read connections share the busy timeout and the journal mode.
 struct ConnectionSettings {
   std::string journal_mode;  // "wal"
   bool foreign_keys = false;
@@ -139,25 +140,30 @@ struct ConnectionSettings {
   int64_t schema_version = 0;  // PRAGMA user_version
 };
 
-// Whether a read may wait for the journal: for the lock another thread of
-// this process holds, or for another process's lock (the busy timeout).
-// kNo fails such a read at once with UNAVAILABLE instead, for a caller that
-// must never block (the gateway's reader thread, which then hands the call
-// to a worker that may wait).
+// Whether a read may wait for the journal: for a connection other threads of
+// this process hold (every read connection busy; for a URI journal, the one
+// connection, also while a write runs), or for another process's lock (the
+// busy timeout). kNo fails such a read at once with UNAVAILABLE instead, for
+// a caller that must never block (the gateway's reader thread, which then
+// hands the call to a worker that may wait).
 enum class Wait { kYes, kNo };
 
 // The journal, stored in one SQLite file.
 // Owned by the gateway; one instance per process.
 // Thread-safe: every method may be called from any thread; each method is one
 // transaction. Writes share one connection, serialized by mu_. Reads take
-// one of a few read-only connections instead, each with its own lock, so that
-// they run in parallel with each other and with a write in progress (WAL: a
-// read sees the last commit, so a caller's read after its own write sees that
-// write). A journal opened by URI keeps every read on the one connection.
+// one of a few read-only connections instead (one per core plus two, at most
+// 8), lent to one read at a time, so that they run in parallel with each other
+// and with a write in progress (WAL: a read sees the last commit, so a read
+// that starts after a write has returned sees that write). A journal opened
+// by URI keeps every read on the one connection.
 class JournalStore {
  public:
   // Opens or creates the database at `path` (parent directory created 0700,
   // file created 0600). WAL mode, foreign keys on, busy timeout 5 s.
+  // The first call turns SQLite's allocation statistics off for the process
+  // (SQLITE_CONFIG_MEMSTATUS: sqlite3_memory_used and heap limits stop
+  // counting), if nothing has initialized SQLite yet.
   // `path` may also be an SQLite URI ("file:/path/journal.db?mode=ro") naming
   // an existing journal; nothing is created for it. A journal that can only
   // be read (mode=ro, or a file without write permission) is served
@@ -228,7 +234,8 @@ class JournalStore {
 
  private:
   class ReadLock;
-  struct ReadConnection;  // journal_store.cc
+  class ReadConnection;      // journal_store.cc
+  class ReadConnectionPool;  // journal_store.cc
 
   JournalStore(sqlite3* db, bool read_only, std::string file_path,
                size_t read_connections);
@@ -240,10 +247,8 @@ class JournalStore {
   sqlite3* db_ ABSL_GUARDED_BY(mu_);
   // db_'s prepared statements, reused across calls.
   std::unique_ptr<StatementCache> statements_ ABSL_GUARDED_BY(mu_);
-  // The reads' connections, each opened on its first read (so a gateway
-  // that serves none opens none). The vector never changes after
-  // construction; each element guards itself. Empty for a URI journal.
-  std::vector<std::unique_ptr<ReadConnection>> readers_;
+  // The reads' connections; null for a URI journal. Thread-safe itself.
+  std::unique_ptr<ReadConnectionPool> readers_;
 };
 
 }  // namespace stopframe::journal
