@@ -1470,12 +1470,12 @@ class JournalStore::ReadConnectionPool {
 class JournalStore::ReadLock {
  public:
   ReadLock(JournalStore* store, Wait wait) ABSL_NO_THREAD_SAFETY_ANALYSIS
-      : no_wait_(wait == Wait::kNo) {
+      : store_(store),
+        no_wait_(wait == Wait::kNo) {
     if (store->readers_ != nullptr) {
       absl::StatusOr<ReadConnection*> lent = store->readers_->Borrow(wait);
       if (lent.ok() && *lent == nullptr) return;  // all busy: would wait
       if (lent.ok()) {
-        pool_ = store->readers_.get();
         lent_ = *lent;
         Use(lent_->db(), &lent_->statements());
         return;
@@ -1486,14 +1486,16 @@ class JournalStore::ReadLock {
     } else if (!store->mu_.TryLock()) {
       return;
     }
-    main_ = store;
     Use(store->db_, store->statements_.get());
   }
   ~ReadLock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
     if (db_ == nullptr) return;
     if (no_wait_) sqlite3_busy_timeout(db_, kBusyTimeoutMs);
-    if (lent_ != nullptr) pool_->Return(lent_);
-    if (main_ != nullptr) main_->mu_.Unlock();
+    if (lent_ != nullptr) {
+      store_->readers_->Return(lent_);
+    } else {
+      store_->mu_.Unlock();
+    }
   }
   ReadLock(const ReadLock&) = delete;
   ReadLock& operator=(const ReadLock&) = delete;
@@ -1513,10 +1515,9 @@ class JournalStore::ReadLock {
     if (no_wait_) sqlite3_busy_timeout(db_, 0);
   }
 
+  JournalStore* const store_;
   const bool no_wait_;
-  JournalStore* main_ = nullptr;  // its mu_ is held, if set
-  ReadConnectionPool* pool_ = nullptr;
-  ReadConnection* lent_ = nullptr;  // borrowed from pool_, if set
+  ReadConnection* lent_ = nullptr;  // from store_'s pool; else, if held, mu_
   sqlite3* db_ = nullptr;
   StatementCache* statements_ = nullptr;
 };
