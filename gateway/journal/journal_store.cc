@@ -1207,7 +1207,14 @@ class EntryWriter {
     find_tag_.Reset();
     JOURNAL_RETURN_IF_ERROR(find_tag_.BindText(":name", name));
     JOURNAL_ASSIGN_OR_RETURN(const bool found, find_tag_.Step());
-    if (found) return find_tag_.Int(0);
+    if (found) {
+      const int64_t id = find_tag_.Int(0);
+      // A statement left on a row keeps the connection's read open past
+      // COMMIT, and SQLite then refuses every checkpoint on it: the
+      // write-ahead log would grow for as long as the gateway runs.
+      find_tag_.Reset();
+      return id;
+    }
     insert_tag_.Reset();
     JOURNAL_RETURN_IF_ERROR(insert_tag_.BindText(":name", name));
     JOURNAL_RETURN_IF_ERROR(insert_tag_.BindText(":now", now));

@@ -365,6 +365,36 @@ TEST_F(JournalStoreTest, UriJournalReadWithoutWaitingFailsAtOnceWhileBusy) {
   EXPECT_EQ(settings->busy_timeout_ms, 5000);
 }
 
+// After a commit, SQLite checkpoints the write-ahead log once it holds 1000
+// pages, and the next write starts the log over. It cannot while the
+// writing connection still has a statement on a row (its read is then open
+// past COMMIT): the log, and every read's search of it, would grow for as
+// long as the gateway runs. Entries written one at a time, with tags that
+// exist, must keep it bounded.
+TEST_F(JournalStoreTest, WriteAheadLogStaysBoundedAsEntriesAreWrittenOneByOne) {
+  std::unique_ptr<JournalStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const uintmax_t page_size = std::stoull(QueryText(path_, "PRAGMA page_size"));
+  // Each entry writes ~10 pages (its row, indexes, tag links, aggregates):
+  // 400 of them are ~4x the checkpoint threshold.
+  constexpr int kEntries = 400;
+  uintmax_t largest_log = 0;
+  for (int i = 0; i < kEntries; ++i) {
+    Create(*store, MakeEntry(absl::StrCat("Entry ", i), "2025-03-04",
+                             "a walk with friends", {"walk", "Friends"}));
+    largest_log =
+        std::max(largest_log, std::filesystem::file_size(path_ + "-wal"));
+  }
+  // The threshold, one entry's pages past it, and each frame's header.
+  EXPECT_LE(largest_log, 1100 * (page_size + 24));
+  // The checkpoints copied the entries into the database file itself (37
+  // pages; 1 before the fix).
+  EXPECT_GE(std::filesystem::file_size(path_), 20 * page_size);
+  absl::StatusOr<YearStats> stats = store->ComputeYearStats(2025);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->entries, kEntries);
+}
+
 TEST_F(JournalStoreTest, ConnectionSettingsAndSchemaVersion) {
   std::unique_ptr<JournalStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
