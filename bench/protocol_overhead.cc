@@ -3,13 +3,17 @@
 // stopframe-gateway and by bench/node/sdk_journal_server.mjs (McpServer +
 // StdioServerTransport), both over stdio, driven by the same client.
 //  1. sequential tools/call round trips: p50, p99;
-//  2. pipelined: --inflight requests outstanding at all times: calls/s;
+//  2. pipelined: --inflight requests outstanding at all times: calls/s, and
+//     the server's CPU time per call (all its threads, user and system),
+//     which a busy shared machine disturbs less than calls/s;
 //  3. ours only: the same round trips while --renders draft renders run.
 // It also reports MCP ping round trips: the protocol path without a tool.
 // Both servers run for tests 1 and 2 and alternate round by round; test 3
 // runs after the SDK server has exited. The tables give medians over
 // rounds. The SDK side keeps its journal in memory (no database read per
 // call), which favours it.
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -26,6 +30,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "bench/mcp_peer.h"
 #include "tests/integration/support/renderer_harness.h"
@@ -153,12 +158,35 @@ std::vector<double> Sequential(
   return micros;
 }
 
-// `total` calls with `inflight` outstanding at all times; calls/s. The client
+// The CPU time `pid` has used so far, all threads, user and system, in µs
+// (from /proc/PID/stat, to the clock tick: 10 ms).
+double CpuMicros(pid_t pid) {
+  const std::string stat =
+      stopframe::testing::ReadFile(absl::StrCat("/proc/", pid, "/stat"));
+  // The fields after the command name, which may hold spaces: state (the
+  // 3rd field of the line) first, so utime (14th) and stime (15th) are at 11
+  // and 12.
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos) Fail("unreadable /proc/PID/stat");
+  const std::vector<std::string> fields =
+      absl::StrSplit(stat.substr(close + 2), ' ');
+  if (fields.size() < 13) Fail("short /proc/PID/stat");
+  const double ticks = std::strtod(fields[11].c_str(), nullptr) +
+                       std::strtod(fields[12].c_str(), nullptr);
+  return ticks * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+struct PipelinedResult {
+  double calls_per_second;
+  double server_cpu_micros_per_call;
+};
+
+// `total` calls with `inflight` outstanding at all times. The client
 // must not be what is measured, so it stays cheap: requests are formatted in
 // advance and refilled with one write per read, replies are counted line by
 // line and scanned for an error marker, and one in 64 is parsed and checked in
 // full.
-double Pipelined(Server& s, int total, int inflight) {
+PipelinedResult Pipelined(Server& s, int total, int inflight) {
   std::vector<std::string> requests;
   requests.reserve(total);
   for (int i = 0; i < total; ++i) requests.push_back(GetEntryLine(s.next_id++));
@@ -175,6 +203,8 @@ double Pipelined(Server& s, int total, int inflight) {
         Fail("the server stopped reading");
     }
   };
+  const pid_t pid = s.peer->process().pid();
+  const double cpu0 = CpuMicros(pid);
   const Clock::time_point t0 = Clock::now();
   refill();
   while (done < total) {
@@ -189,7 +219,8 @@ double Pipelined(Server& s, int total, int inflight) {
     ++done;
     if (!s.peer->LineBuffered()) refill();  // one write per read, not per reply
   }
-  return total / (MicrosSince(t0) / 1e6);
+  const double micros = MicrosSince(t0);
+  return {total / (micros / 1e6), (CpuMicros(pid) - cpu0) / total};
 }
 
 // Round trips while `renders` draft renders run (a finished one is replaced
@@ -284,8 +315,8 @@ int main(int argc, char** argv) {
     Pipelined(*s, std::min(pipelined, 1000), inflight);
   }
 
-  std::vector<double> p50[2], p99[2], rate[2], ping_p50[2], idle_p50, idle_p99,
-      loaded_p50, loaded_p99;
+  std::vector<double> p50[2], p99[2], rate[2], cpu[2], ping_p50[2], idle_p50,
+      idle_p99, loaded_p50, loaded_p99;
   for (int round = 0; round < rounds; ++round) {
     for (int k = 0; k < 2; ++k) {
       const int side = (round + k) % 2;  // alternate who goes first
@@ -293,7 +324,9 @@ int main(int argc, char** argv) {
       std::vector<double> micros = Sequential(s, calls);
       p50[side].push_back(Percentile(micros, 0.5));
       p99[side].push_back(Percentile(micros, 0.99));
-      rate[side].push_back(Pipelined(s, pipelined, inflight));
+      const PipelinedResult piped = Pipelined(s, pipelined, inflight);
+      rate[side].push_back(piped.calls_per_second);
+      cpu[side].push_back(piped.server_cpu_micros_per_call);
       ping_p50[side].push_back(
           Percentile(Sequential(s, calls, nullptr, nullptr, true), 0.5));
     }
@@ -324,21 +357,25 @@ int main(int argc, char** argv) {
   }
   std::printf(
       "| get_entry over stdio, %d entries, %d calls x %d rounds | p50 us | "
-      "p99 us | calls/s, %d in flight | ping p50 us |\n"
-      "|---|---|---|---|---|\n",
+      "p99 us | calls/s, %d in flight | server CPU us per call, in flight | "
+      "ping p50 us |\n"
+      "|---|---|---|---|---|---|\n",
       entries, calls, rounds, inflight);
   std::printf(
-      "| stopframe-gateway (C++, SQLite) | %.0f | %.0f | %.0f | %.0f |\n",
-      Median(p50[0]), Median(p99[0]), Median(rate[0]), Median(ping_p50[0]));
+      "| stopframe-gateway (C++, SQLite) | %.0f | %.0f | %.0f | %.1f | %.0f "
+      "|\n",
+      Median(p50[0]), Median(p99[0]), Median(rate[0]), Median(cpu[0]),
+      Median(ping_p50[0]));
   std::printf(
       "| official TypeScript SDK 1.32.2 (%s, in memory) | %.0f | %.0f | "
-      "%.0f | %.0f |\n",
+      "%.0f | %.1f | %.0f |\n",
       node_version.c_str(), Median(p50[1]), Median(p99[1]), Median(rate[1]),
-      Median(ping_p50[1]));
-  std::printf("| ratio (ours / SDK) | %s | %s | %s | %s |\n",
+      Median(cpu[1]), Median(ping_p50[1]));
+  std::printf("| ratio (ours / SDK) | %s | %s | %s | %s | %s |\n",
               Ratio(Median(p50[0]), Median(p50[1])).c_str(),
               Ratio(Median(p99[0]), Median(p99[1])).c_str(),
               Ratio(Median(rate[0]), Median(rate[1])).c_str(),
+              Ratio(Median(cpu[0]), Median(cpu[1])).c_str(),
               Ratio(Median(ping_p50[0]), Median(ping_p50[1])).c_str());
   if (renders > 0) {
     std::printf(

@@ -101,10 +101,13 @@ B=build/bench
   echo "in flight. The client stays out of the measurement: requests are formatted"
   echo "before the clock starts, a round trip ends when its reply arrives (parsed"
   echo "after), and pipelined replies are counted by line, one in 64 parsed in"
-  echo "full. \`ping\` is the protocol path without a tool. Targets: p50 at"
-  echo "most 0.25x the SDK's, throughput at least 4x. The second table is ours"
-  echo "alone, idle against 8 draft renders in flight (target: p99 at most 2x),"
-  echo "measured after the SDK server has exited."
+  echo "full. Server CPU per call is the server process's CPU time (all its"
+  echo "threads, user and system, from /proc) over the pipelined calls: on a"
+  echo "shared machine it moves less than calls/s, which also depends on how"
+  echo "fast idle threads wake. \`ping\` is the protocol path without a tool."
+  echo "Targets: p50 at most 0.25x the SDK's, throughput at least 4x. The second"
+  echo "table is ours alone, idle against 8 draft renders in flight (target: p99"
+  echo "at most 2x), measured after the SDK server has exited."
   echo
   $B/protocol_overhead --rounds="$ROUNDS" --calls="$CALLS" \
     --pipelined="$PIPELINED" --inflight=64 --renders=8 2>/dev/null
