@@ -614,6 +614,28 @@ absl::StatusOr<int64_t> UserVersion(sqlite3* db) {
 
 // Applies pending migrations in one write transaction. The version is read
 // inside the transaction so concurrent openers cannot both migrate.
+// Switches the journal to WAL and returns the mode in effect ("wal", or
+// another where WAL is unsupported). The switch needs an exclusive lock,
+// which SQLite takes without calling the busy handler: two processes
+// opening a new journal at once would see one fail with SQLITE_BUSY. So a
+// busy switch is retried, for up to the busy timeout; by then the other
+// opener has usually switched the file already, and the pragma just
+// reports "wal".
+absl::StatusOr<std::string> SwitchToWal(sqlite3* db) {
+  const absl::Time give_up = absl::Now() + absl::Milliseconds(kBusyTimeoutMs);
+  absl::Duration pause = absl::Milliseconds(1);
+  while (true) {
+    JOURNAL_ASSIGN_OR_RETURN(Statement wal,
+                             Statement::Prepare(db, "PRAGMA journal_mode=WAL"));
+    absl::StatusOr<bool> row = wal.Step();
+    if (row.ok()) return *row ? absl::AsciiStrToLower(wal.Text(0)) : "";
+    const bool busy = (sqlite3_extended_errcode(db) & 0xff) == SQLITE_BUSY;
+    if (!busy || absl::Now() + pause > give_up) return row.status();
+    absl::SleepFor(pause);
+    pause = std::min(2 * pause, absl::Milliseconds(50));
+  }
+}
+
 absl::Status Migrate(sqlite3* db) {
   JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginWrite(db));
   JOURNAL_ASSIGN_OR_RETURN(const int64_t version, UserVersion(db));
@@ -1590,12 +1612,9 @@ absl::StatusOr<std::unique_ptr<JournalStore>> JournalStore::Open(
   }
 
   if (!read_only) {  // a read-only connection cannot change the mode
-    JOURNAL_ASSIGN_OR_RETURN(
-        Statement wal, Statement::Prepare(db.get(), "PRAGMA journal_mode=WAL"));
-    JOURNAL_ASSIGN_OR_RETURN(const bool row, wal.Step());
     // The pragma reports the mode in effect; it silently stays put where WAL
     // is unsupported.
-    const std::string mode = row ? absl::AsciiStrToLower(wal.Text(0)) : "";
+    JOURNAL_ASSIGN_OR_RETURN(const std::string mode, SwitchToWal(db.get()));
     if (mode != "wal") {
       return absl::FailedPreconditionError(absl::StrCat(
           "journal database ", path, " cannot use WAL mode (got \"", mode,
