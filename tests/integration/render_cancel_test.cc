@@ -574,7 +574,11 @@ TEST_F(RenderCancelTest, RendererBusyPastTheRetriesIsAClearError) {
   const std::string text = (*c)["result"]["content"][0]["text"];
   EXPECT_THAT(text, HasSubstr("renderer is busy"));
   EXPECT_THAT(text, HasSubstr("retry later or add a replica"));
-  // Five attempts, each refused.
+  // Five attempts, each refused. The stats come over the renderer's
+  // WatchStats stream, which may arrive after c's response: wait for it.
+  ASSERT_TRUE(renderer_->WaitForStats(
+      [](const pb::RendererStats& s) { return s.rejected() >= 5; }, kTimeout))
+      << renderer_->Stats().DebugString();
   EXPECT_EQ(renderer_->Stats().rejected(), 5)
       << renderer_->Stats().DebugString();
   gateway_->Cancel("a");
