@@ -612,8 +612,6 @@ absl::StatusOr<int64_t> UserVersion(sqlite3* db) {
   return row ? stmt.Int(0) : 0;
 }
 
-// Applies pending migrations in one write transaction. The version is read
-// inside the transaction so concurrent openers cannot both migrate.
 // Switches the journal to WAL and returns the mode in effect ("wal", or
 // another where WAL is unsupported). The switch needs an exclusive lock,
 // which SQLite takes without calling the busy handler: two processes
@@ -636,6 +634,8 @@ absl::StatusOr<std::string> SwitchToWal(sqlite3* db) {
   }
 }
 
+// Applies pending migrations in one write transaction. The version is read
+// inside the transaction so concurrent openers cannot both migrate.
 absl::Status Migrate(sqlite3* db) {
   JOURNAL_ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginWrite(db));
   JOURNAL_ASSIGN_OR_RETURN(const int64_t version, UserVersion(db));
