@@ -1623,6 +1623,14 @@ absl::StatusOr<std::unique_ptr<JournalStore>> JournalStore::Open(
   }
   // Per connection, and a no-op inside a transaction, so set it here.
   JOURNAL_RETURN_IF_ERROR(ExecConstant(db.get(), "PRAGMA foreign_keys=ON"));
+  // The write-ahead log is reused from its start after each checkpoint, but
+  // its file keeps the largest size it ever reached: after one big
+  // transaction (a migration that fills aggregates for a big journal, an
+  // import) it would stay that size on disk for as long as the gateway runs.
+  // Past 8 MiB (twice the log between SQLite's automatic checkpoints), it is
+  // cut back when it restarts.
+  JOURNAL_RETURN_IF_ERROR(
+      ExecConstant(db.get(), "PRAGMA journal_size_limit=8388608"));
   // Writes change index and aggregate pages all over a big journal (an
   // import of a million entries, most of all): keep them in memory. Reads
   // here only for a URI journal; read connections keep the default.

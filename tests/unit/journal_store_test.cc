@@ -395,6 +395,30 @@ TEST_F(JournalStoreTest, WriteAheadLogStaysBoundedAsEntriesAreWrittenOneByOne) {
   EXPECT_EQ(stats->entries, kEntries);
 }
 
+// After one big transaction the log is checkpointed, and the next write
+// starts it over and cuts its file back to 8 MiB instead of keeping the
+// transaction's size on disk.
+TEST_F(JournalStoreTest, WriteAheadLogShrinksAfterABigTransaction) {
+  std::unique_ptr<JournalStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  constexpr uintmax_t kLimit = 8 << 20;
+  constexpr int kEntries = 3000;  // ~4 kB each: a log of over 12 MB
+  ASSERT_TRUE(store
+                  ->ImportEntries(kEntries,
+                                  [](int64_t i, NewEntry& e) {
+                                    e = MakeEntry(absl::StrCat("Big ", i),
+                                                  "2025-05-06",
+                                                  std::string(4000, 'w'));
+                                  })
+                  .ok());
+  ASSERT_GT(std::filesystem::file_size(path_ + "-wal"), kLimit);
+  Create(*store, MakeEntry("after the import", "2025-05-07"));
+  EXPECT_LE(std::filesystem::file_size(path_ + "-wal"), kLimit);
+  absl::StatusOr<YearStats> stats = store->ComputeYearStats(2025);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->entries, kEntries + 1);
+}
+
 TEST_F(JournalStoreTest, ConnectionSettingsAndSchemaVersion) {
   std::unique_ptr<JournalStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
