@@ -2123,8 +2123,7 @@ absl::Status JournalStore::RecordVideo(const VideoRecord& video) {
 absl::StatusOr<VideoRecord> JournalStore::GetVideo(const std::string& id) {
   JOURNAL_RETURN_IF_ERROR(CheckVideoId(id));
   ReadLock l(this, Wait::kYes);
-  JOURNAL_ASSIGN_OR_RETURN(Transaction tx,
-                           Transaction::BeginRead(l.statements()));
+  // One statement reads one row: its own implicit transaction is enough.
   JOURNAL_ASSIGN_OR_RETURN(
       Statement stmt,
       Statement::Prepare(l.statements(),
@@ -2136,9 +2135,7 @@ absl::StatusOr<VideoRecord> JournalStore::GetVideo(const std::string& id) {
     return absl::NotFoundError(absl::StrCat(
         "no video with id ", id, "; use the id of a recorded video"));
   }
-  VideoRecord video = ReadVideo(stmt);
-  JOURNAL_RETURN_IF_ERROR(tx.Commit());
-  return video;
+  return ReadVideo(stmt);
 }
 
 absl::StatusOr<std::vector<VideoRecord>> JournalStore::ListVideos() {
