@@ -372,16 +372,19 @@ MethodResult McpServer::CallTool(const Json& params, RequestContext& context) {
         absl::StrCat("Unknown tool: ", name->get<std::string>(),
                      ". Available tools: ", absl::StrJoin(names, ", ")));
   }
-  Json arguments = Json::object();
+  // The tool reads the arguments where they are: an entry's text can be
+  // megabytes, not worth copying per call.
+  static const Json* const kNoArguments = new Json(Json::object());
+  const Json* arguments = kNoArguments;
   if (auto a = params.find("arguments"); a != params.end() && !a->is_null()) {
     if (!a->is_object()) {
       return MethodResult::Error(
           jsonrpc::kInvalidParams,
           "Invalid params: tools/call \"arguments\" must be an object");
     }
-    arguments = *a;
+    arguments = &*a;
   }
-  ToolCall call{arguments, context.protocol_version, context.progress,
+  ToolCall call{*arguments, context.protocol_version, context.progress,
                 context.cancel, context.may_wait};
   ToolResult result = tool->Call(call);
   if (result.would_wait) return MethodResult::WouldWait();
