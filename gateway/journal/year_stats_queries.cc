@@ -30,6 +30,18 @@ int LongestStreak(const std::vector<absl::CivilDay>& days) {
   return best;
 }
 
+// The row of a highlight query (title, entry_date, word_count, is_private),
+// if any; a private entry's title is not shown.
+absl::StatusOr<std::optional<Highlight>> StepHighlight(Statement& stmt) {
+  JOURNAL_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) return std::optional<Highlight>();
+  Highlight h;
+  h.title = stmt.Int(3) != 0 ? kPrivateTitle : stmt.Text(0);
+  h.date = stmt.Text(1);
+  h.words = static_cast<int>(stmt.Int(2));
+  return std::optional<Highlight>(std::move(h));
+}
+
 absl::StatusOr<std::optional<Highlight>> QueryHighlight(sqlite3* db,
                                                         absl::string_view order,
                                                         const std::string& from,
@@ -42,13 +54,7 @@ absl::StatusOr<std::optional<Highlight>> QueryHighlight(sqlite3* db,
                            "WHERE entry_date BETWEEN :from AND :to ORDER BY ",
                            order, " LIMIT 1)")));  // inner: index only
   JOURNAL_RETURN_IF_ERROR(BindYear(stmt, from, to));
-  JOURNAL_ASSIGN_OR_RETURN(const bool row, stmt.Step());
-  if (!row) return std::optional<Highlight>();
-  Highlight h;
-  h.title = stmt.Int(3) != 0 ? kPrivateTitle : stmt.Text(0);
-  h.date = stmt.Text(1);
-  h.words = static_cast<int>(stmt.Int(2));
-  return std::optional<Highlight>(std::move(h));
+  return StepHighlight(stmt);
 }
 
 // Runs a "name, count" query bound to a year.
@@ -112,13 +118,7 @@ absl::StatusOr<std::optional<Highlight>> QueryDayHighlight(
           "WHERE d.day BETWEEN :from AND :to)"));
   JOURNAL_RETURN_IF_ERROR(BindYear(stmt, from, to));
   JOURNAL_RETURN_IF_ERROR(stmt.BindInt(":words", words));
-  JOURNAL_ASSIGN_OR_RETURN(const bool row, stmt.Step());
-  if (!row) return std::optional<Highlight>();
-  Highlight h;
-  h.title = stmt.Int(3) != 0 ? kPrivateTitle : stmt.Text(0);
-  h.date = stmt.Text(1);
-  h.words = static_cast<int>(stmt.Int(2));
-  return std::optional<Highlight>(std::move(h));
+  return StepHighlight(stmt);
 }
 
 }  // namespace
