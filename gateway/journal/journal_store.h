@@ -18,7 +18,7 @@ struct sqlite3;
 
 namespace stopframe::journal {
 
-class StatementCache;  // journal_store.cc
+class StatementCache;  // sqlite_statement.h
 
 // What a caller supplies to create an entry.
 struct NewEntry {
