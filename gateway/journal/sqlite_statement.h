@@ -63,7 +63,7 @@ class StatementCache {
 // Owns one prepared statement; finalizes it on destruction, or, for one lent
 // by a StatementCache, resets it, clears its bindings and gives it back.
 // Parameters are bound by name (":name") so one binder can serve several
-// statements.
+// statements. Not thread-safe: used only by whoever holds its connection.
 class Statement {
  public:
   // Takes ownership of `stmt` (may be null).
@@ -225,6 +225,7 @@ absl::Status ExecConstant(sqlite3* db, absl::string_view sql);
 // A transaction on one connection; rolls back on destruction unless
 // committed. Writers use BEGIN IMMEDIATE so that they wait for the write lock
 // up front (busy timeout) instead of failing to upgrade a read lock later.
+// Not thread-safe: used only by whoever holds its connection.
 class Transaction {
  public:
   static absl::StatusOr<Transaction> BeginRead(sqlite3* db) {
