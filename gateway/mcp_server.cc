@@ -372,8 +372,8 @@ MethodResult McpServer::CallTool(const Json& params, RequestContext& context) {
         absl::StrCat("Unknown tool: ", name->get<std::string>(),
                      ". Available tools: ", absl::StrJoin(names, ", ")));
   }
-  // The tool reads the arguments where they are: an entry's text can be
-  // megabytes, not worth copying per call.
+  // The tool reads the arguments where they are: a request line may be up
+  // to 8 MiB, and a tool refuses an oversized field only after this point.
   static const Json* const kNoArguments = new Json(Json::object());
   const Json* arguments = kNoArguments;
   if (auto a = params.find("arguments"); a != params.end() && !a->is_null()) {
